@@ -1,0 +1,83 @@
+"""Ridge regression along a path of ridge values, in the primal (features) or the dual (kernel).
+
+One eigendecomposition serves every λ of the grid: with G = U diag(s) Uᵀ (G = ΦᵀΦ in the primal,
+G = K in the dual), the predictions for λ are B diag(1/(s+λ)) A with A = Uᵀ(targets side) and
+B = (test side) U. scikit-learn's ``Ridge``/``KernelRidge`` refactor for every λ, and its
+``RidgeCV`` scores by leave-one-out rather than on a given validation split, so this small path
+solver is written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class RidgePath:
+    """Predictions of ridge regression for many ridge values from one eigendecomposition.
+
+    Use :meth:`from_features` or :meth:`from_kernel`; then :meth:`predict` for any λ.
+
+    Attributes
+    ----------
+    eigenvalues : ndarray of shape (r,)
+        Eigenvalues of the Gram matrix (ΦᵀΦ or K), clipped at 0.
+    projected_targets : ndarray of shape (r, k)
+        Uᵀ Φᵀ Y (primal) or Uᵀ Y (dual).
+    scale : float
+        tr(G)/n, so that a relative ridge r means λ = r · tr(G)/n.
+    """
+
+    eigenvalues: np.ndarray
+    projected_targets: np.ndarray
+    basis: np.ndarray
+    scale: float
+    #: Training features kept when features were solved through the dual (D > n).
+    train_features: np.ndarray | None = None
+
+    @classmethod
+    def from_features(cls, features: np.ndarray, targets: np.ndarray) -> "RidgePath":
+        """Fit on features Φ (n, D) and targets Y (n, k); the primal is used when D <= n."""
+        Phi = np.asarray(features, dtype=np.float64)
+        Y = _as_2d(targets)
+        n, D = Phi.shape
+        if D > n:
+            path = cls.from_kernel(Phi @ Phi.T, Y)
+            path.train_features = Phi
+            return path
+        s, U = np.linalg.eigh(Phi.T @ Phi)
+        return cls(np.clip(s, 0.0, None), U.T @ (Phi.T @ Y), U, float(np.sum(Phi * Phi) / n))
+
+    @classmethod
+    def from_kernel(cls, kernel: np.ndarray, targets: np.ndarray) -> "RidgePath":
+        """Fit on a training kernel matrix K (n, n) and targets Y (n, k)."""
+        K = np.asarray(kernel, dtype=np.float64)
+        Y = _as_2d(targets)
+        s, U = np.linalg.eigh((K + K.T) / 2.0)
+        return cls(np.clip(s, 0.0, None), U.T @ Y, U, float(np.trace(K) / K.shape[0]))
+
+    def predict(self, test_side: np.ndarray, lam: float) -> np.ndarray:
+        """Predictions for ridge ``lam``.
+
+        Parameters
+        ----------
+        test_side : ndarray
+            Test features Φ_test (n_test, D) when fitted from features, or the cross-kernel
+            K(X_test, X_train) (n_test, n) when fitted from a kernel.
+        lam : float
+            Absolute ridge λ > 0.
+        """
+        if not lam > 0:
+            raise ValueError(f"ridge λ must be positive, got {lam}")
+        T = np.asarray(test_side, dtype=np.float64)
+        if self.train_features is not None:
+            T = T @ self.train_features.T
+        coef = self.projected_targets / (self.eigenvalues + lam)[:, None]
+        return (T @ self.basis) @ coef
+
+
+def _as_2d(y: np.ndarray) -> np.ndarray:
+    y = np.asarray(y, dtype=np.float64)
+    return y[:, None] if y.ndim == 1 else y
