@@ -110,10 +110,13 @@ class Store:
 
     def frame(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
         """One tidy table: a row per cell, with prefixed columns ``p_*`` (method params), ``d_*``
-        (dataset params), ``m_*`` (metrics), ``t_*`` (timings) and ``env_*``."""
+        (dataset params), ``m_*`` (metrics), ``t_*`` (timings) and ``env_*``; the parameters are
+        also kept whole as JSON text in ``method_params`` and ``dataset_params``."""
         records = []
         for row in self.rows(keys):
             flat = {k: v for k, v in row.items() if k not in _JSON_COLUMNS}
+            flat["method_params"] = json.dumps(row["method_params"], sort_keys=True, default=_json_default)
+            flat["dataset_params"] = json.dumps(row["dataset_params"], sort_keys=True, default=_json_default)
             for col, prefix in (("method_params", "p_"), ("dataset_params", "d_"), ("metrics", "m_"),
                                 ("timings", "t_"), ("environment", "env_")):
                 flat.update({prefix + k: v for k, v in row[col].items()})

@@ -1,0 +1,87 @@
+"""Plots of a suite's results (pure functions of the results frame; matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import matplotlib.ticker
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from ntkbench.report.tables import display_labels, test_metric  # noqa: E402
+
+
+def _grid(n: int) -> tuple[plt.Figure, np.ndarray]:
+    cols = min(n, 3)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 4.0 * rows), squeeze=False)
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    return fig, axes.ravel()
+
+
+def error_vs_dimension(frame: pd.DataFrame, path: Path, metric: str = "m_rel_frobenius",
+                       ylabel: str = "relative Frobenius error") -> Path | None:
+    """Approximation error against feature dimension: a panel per dataset, a line per method
+    configuration (all parameters but ``n_components``), median over seeds with min–max bars."""
+    ok = frame[(frame["status"] == "ok") & frame["feature_dim"].notna()]
+    if metric not in ok or ok[metric].notna().sum() == 0:
+        return None
+    ok = ok[ok[metric].notna()].copy()
+    ok["series"] = display_labels(ok, drop=("n_components",))
+    datasets = list(dict.fromkeys(ok["dataset_display"]))
+    fig, axes = _grid(len(datasets))
+    for ax, dataset in zip(axes, datasets):
+        sub = ok[ok["dataset_display"] == dataset]
+        for series, group in sub.groupby("series", sort=True):
+            stats = group.groupby("feature_dim")[metric].agg(["median", "min", "max"]).sort_index()
+            ax.errorbar(stats.index, stats["median"], yerr=[stats["median"] - stats["min"], stats["max"] - stats["median"]],
+                        marker="o", capsize=3, label=series)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("feature dimension")
+        ax.set_ylabel(ylabel)
+        ax.set_title(_short(dataset), fontsize=9)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def metric_vs_time(frame: pd.DataFrame, path: Path) -> Path | None:
+    """Test metric against total method time (fit + featurize + solve + predict), a panel per
+    dataset; each point is one method configuration, median over seeds."""
+    ok = frame[frame["status"] == "ok"].copy()
+    if ok.empty or "t_total" not in ok:
+        return None
+    ok["series"] = display_labels(ok, drop=("n_components",))
+    datasets = list(dict.fromkeys(ok["dataset_display"]))
+    fig, axes = _grid(len(datasets))
+    for ax, dataset in zip(axes, datasets):
+        sub = ok[ok["dataset_display"] == dataset]
+        column, label = test_metric(sub)
+        for series, group in sub.groupby("series", sort=True):
+            keys = group["method_label"]
+            stats = group.groupby(keys)[["t_total", column]].median().sort_values("t_total")
+            ax.plot(stats["t_total"], stats[column], marker="o", label=series)
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.set_xlabel("total time per cell (s)")
+        ax.set_ylabel(label + (" (higher is better)" if "accuracy" in label else " (lower is better)"))
+        ax.set_title(_short(dataset), fontsize=9)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
