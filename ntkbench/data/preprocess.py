@@ -25,16 +25,52 @@ def _f32(X: np.ndarray) -> np.ndarray:
     return np.asarray(X, dtype=np.float32)
 
 
+_CHUNK = 4096
+
+
+def _moments(X: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std over ``axes`` (which include axis 0), accumulated in float64 in row chunks."""
+    X = np.asarray(X)
+    inner = tuple(a - 1 for a in axes if a != 0)
+    count = 0
+    total = 0.0
+    for start in range(0, X.shape[0], _CHUNK):
+        block = np.asarray(X[start:start + _CHUNK], dtype=np.float64)
+        total = total + block.sum(axis=(0, *[a + 1 for a in inner]))
+        count += block.shape[0] * int(np.prod([X.shape[a] for a in axes if a != 0]))
+    mean = total / count
+    sq = 0.0
+    shape = [1] * X.ndim
+    for a in range(1, X.ndim):
+        if a not in axes:
+            shape[a] = X.shape[a]
+    m = mean.reshape(shape)
+    for start in range(0, X.shape[0], _CHUNK):
+        block = np.asarray(X[start:start + _CHUNK], dtype=np.float64) - m
+        sq = sq + np.square(block).sum(axis=(0, *[a + 1 for a in inner]))
+    return mean.reshape(shape), np.sqrt(sq / count).reshape(shape)
+
+
+def _affine(X: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """``(X - mean) / scale`` in float32, chunk by chunk (never a float64 copy of X)."""
+    X = np.asarray(X)
+    out = np.empty(X.shape, dtype=np.float32)
+    mean32, scale32 = mean.astype(np.float32), scale.astype(np.float32)
+    for start in range(0, X.shape[0], _CHUNK):
+        out[start:start + _CHUNK] = (np.asarray(X[start:start + _CHUNK], dtype=np.float32) - mean32) / scale32
+    return out
+
+
 def standardize(train: np.ndarray, *others: np.ndarray, eps: float = 1e-12) -> list[np.ndarray]:
     """Subtract the training mean and divide by the training std, column by column.
 
     Columns with zero training variance are only centred (divided by 1), so constants become 0
-    rather than NaN.
+    rather than NaN. Statistics are computed in float64; the outputs are float32.
 
     Parameters
     ----------
     train : ndarray of shape (n, ...)
-        Training inputs; statistics are computed over axis 0 in float64.
+        Training inputs; statistics are over axis 0 (per feature, or per pixel for images).
     *others : ndarray
         Further splits transformed with the training statistics.
 
@@ -43,44 +79,41 @@ def standardize(train: np.ndarray, *others: np.ndarray, eps: float = 1e-12) -> l
     list of ndarray
         ``[train, *others]`` standardised, float32.
     """
-    mean = np.mean(train, axis=0, dtype=np.float64)
-    std = np.std(train, axis=0, dtype=np.float64)
+    mean, std = _moments(train, (0,))
     std = np.where(std > eps, std, 1.0)
-    return [_f32((np.asarray(X, dtype=np.float64) - mean) / std) for X in (train, *others)]
+    return [_affine(X, mean[0], std[0]) for X in (train, *others)]
+
+
+def _row_scale(X: np.ndarray, center: bool, eps: float) -> np.ndarray:
+    X = np.asarray(X)
+    out = np.empty(X.shape, dtype=np.float32)
+    for start in range(0, X.shape[0], _CHUNK):
+        block = np.asarray(X[start:start + _CHUNK], dtype=np.float64)
+        flat = block.reshape(block.shape[0], -1)
+        if center:
+            flat = flat - flat.mean(axis=1, keepdims=True)
+        norms = np.linalg.norm(flat, axis=1, keepdims=True)
+        out[start:start + _CHUNK] = (flat / np.where(norms > eps, norms, 1.0)).reshape(block.shape)
+    return out
 
 
 def unit_norm(*arrays: np.ndarray, eps: float = 1e-12) -> list[np.ndarray]:
     """Scale every row (flattened sample) to unit Euclidean norm; all-zero rows stay zero."""
-    out = []
-    for X in arrays:
-        X = np.asarray(X, dtype=np.float64)
-        flat = X.reshape(X.shape[0], -1)
-        norms = np.linalg.norm(flat, axis=1)
-        norms = np.where(norms > eps, norms, 1.0)
-        out.append(_f32((flat / norms[:, None]).reshape(X.shape)))
-    return out
+    return [_row_scale(X, False, eps) for X in arrays]
 
 
 def channel_normalize(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
     """Per-channel standardisation of (n, C, H, W) images with training-set mean and std per channel."""
     if np.ndim(train) != 4:
         raise ValueError(f"channel normalisation needs (n, C, H, W) images, got shape {np.shape(train)}")
-    mean = np.mean(train, axis=(0, 2, 3), dtype=np.float64)[None, :, None, None]
-    std = np.std(train, axis=(0, 2, 3), dtype=np.float64)[None, :, None, None]
+    mean, std = _moments(train, (0, 2, 3))
     std = np.where(std > 0, std, 1.0)
-    return [_f32((np.asarray(X, dtype=np.float64) - mean) / std) for X in (train, *others)]
+    return [_affine(X, mean, std) for X in (train, *others)]
 
 
 def layer_normalize(*arrays: np.ndarray, eps: float = 1e-12) -> list[np.ndarray]:
     """Centre every sample (over all its entries) and scale it to unit norm (paper-3 ``layer_norm``)."""
-    out = []
-    for X in arrays:
-        X = np.asarray(X, dtype=np.float64)
-        flat = X.reshape(X.shape[0], -1)
-        flat = flat - flat.mean(axis=1, keepdims=True)
-        norms = np.linalg.norm(flat, axis=1, keepdims=True)
-        out.append(_f32((flat / np.where(norms > eps, norms, 1.0)).reshape(X.shape)))
-    return out
+    return [_row_scale(X, True, eps) for X in arrays]
 
 
 def zca_whiten(train: np.ndarray, *others: np.ndarray, reg: float = 0.1) -> list[np.ndarray]:
@@ -100,21 +133,32 @@ def zca_whiten(train: np.ndarray, *others: np.ndarray, reg: float = 0.1) -> list
     """
     if reg < 0:
         raise ValueError(f"zca reg must be >= 0, got {reg}")
-    train = np.asarray(train, dtype=np.float64)
-    flat = train.reshape(train.shape[0], -1)
-    mean = flat.mean(axis=0)
-    centred = flat - mean
-    cov = centred.T @ centred / flat.shape[0]
+    train = np.asarray(train)
+    n, dim = train.shape[0], int(np.prod(train.shape[1:]))
+    mean = np.zeros(dim)
+    for start in range(0, n, _CHUNK):
+        mean += np.asarray(train[start:start + _CHUNK], dtype=np.float64).reshape(-1, dim).sum(axis=0)
+    mean /= n
+    cov = np.zeros((dim, dim))
+    for start in range(0, n, _CHUNK):
+        block = np.asarray(train[start:start + _CHUNK], dtype=np.float64).reshape(-1, dim) - mean
+        cov += block.T @ block
+    cov /= n
     s, U = np.linalg.eigh(cov)
     s = np.clip(s, 0.0, None)
-    ridge = reg * np.trace(cov) / cov.shape[0]
+    ridge = reg * np.trace(cov) / dim
     if np.min(s) + ridge <= 0:
         raise ValueError("ZCA: covariance is singular; use reg > 0")
-    W = (U / np.sqrt(s + ridge)) @ U.T
+    W = ((U / np.sqrt(s + ridge)) @ U.T).astype(np.float32)
+    mean32 = mean.astype(np.float32)
     out = []
     for X in (train, *others):
-        X = np.asarray(X, dtype=np.float64)
-        out.append(_f32(((X.reshape(X.shape[0], -1) - mean) @ W).reshape(X.shape)))
+        X = np.asarray(X)
+        Y = np.empty(X.shape, dtype=np.float32)
+        for start in range(0, X.shape[0], _CHUNK):
+            block = np.asarray(X[start:start + _CHUNK], dtype=np.float32).reshape(-1, dim) - mean32
+            Y[start:start + _CHUNK] = (block @ W).reshape((-1, *X.shape[1:]))
+        out.append(Y)
     return out
 
 
