@@ -1,6 +1,29 @@
-"""Exact neural kernels: dual activations, fully-connected NTK/NNGP, convolutional NTK."""
+"""Exact neural kernels: dual activations, fully-connected NTK/NNGP, convolutional NTK/NNGP.
+
+Public API
+----------
+fc_kernel            NNGP / NTK of a fully-connected network of any depth and activation.
+cntk_kernel          NNGP / NTK of a convolutional network (CNTK-GAP, CNTK-V, Arora's ``fix``).
+myrtle_kernel        NNGP / NTK of the Myrtle-5/7/10 networks (conv + average pooling).
+arch_kernel          the exact kernel of an :class:`ntkbench.arch.Arch`.
+get_activation       a dual activation from a registry name such as ``"leaky_relu(slope=0.1)"``.
+NumericDual          Gauss–Hermite dual of any callable activation.
+kappa0, kappa1       arc-cosine functions of order 0 and 1.
+"""
 
 from ntkbench.kernels.arccos import kappa0, kappa1
+from ntkbench.kernels.duals import DualActivation
 from ntkbench.kernels.fc import fc_kernel
+from ntkbench.kernels.quadrature import NumericDual
+from ntkbench.kernels.registry import available_activations, get_activation, register_activation
 
-__all__ = ["fc_kernel", "kappa0", "kappa1"]
+__all__ = [
+    "DualActivation",
+    "NumericDual",
+    "available_activations",
+    "fc_kernel",
+    "get_activation",
+    "kappa0",
+    "kappa1",
+    "register_activation",
+]

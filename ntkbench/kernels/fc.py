@@ -1,70 +1,176 @@
-"""Exact NNGP and NTK of fully-connected networks of any depth (closed-form recursion)."""
+"""Exact NNGP and NTK of fully-connected networks of any depth and any activation with a dual."""
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
+import torch
 
-from ntkbench.kernels.arccos import kappa0, kappa1
+from ntkbench.kernels._tensor import (
+    check_depth, check_stds, package, parse_get, resolve_dtype, to_tensor,
+)
+from ntkbench.kernels.duals import DualActivation
+from ntkbench.kernels.registry import get_activation
+
+Tensor = torch.Tensor
+
+
+def fc_layer_variances(q0: Tensor, dual: DualActivation, depth: int, w_std: float, b_std: float) -> list[Tensor]:
+    """Per-input variances Σ^(h)(x, x), h = 0..depth−1, given Σ^(0)(x, x) = ``q0``."""
+    out = [q0]
+    for _ in range(depth - 1):
+        out.append(dual.variance(out[-1]) * w_std ** 2 + b_std ** 2)
+    return out
+
+
+def _fc_block(x1: Tensor, x2: Tensor, v1: list[Tensor], v2: list[Tensor], dual: DualActivation,
+              w2: float, b2: float, want_ntk: bool) -> tuple[Tensor, Tensor | None]:
+    """NNGP and (optionally) NTK of one block of input pairs."""
+    sigma = x1 @ x2.T
+    if b2:
+        sigma.add_(b2)
+    theta = sigma.clone() if want_ntk else None
+    for h in range(len(v1)):
+        q1, q2 = v1[h][:, None], v2[h][None, :]
+        if want_ntk:
+            nngp, dnngp = dual.both(q1, q2, sigma)
+            theta.mul_(dnngp).mul_(w2)
+        else:
+            nngp = dual.nngp(q1, q2, sigma)
+        del sigma
+        sigma = nngp.mul_(w2)
+        if b2:
+            sigma.add_(b2)
+        if want_ntk:
+            theta.add_(sigma)
+    return sigma, theta
 
 
 def fc_kernel(
-    x1: np.ndarray,
-    x2: np.ndarray | None = None,
+    x1: Any,
+    x2: Any | None = None,
     *,
     depth: int,
-    activation: str = "relu",
+    activation: str | DualActivation = "relu",
     w_std: float = math.sqrt(2.0),
     b_std: float = 0.0,
     get: str | Sequence[str] = "ntk",
-) -> np.ndarray | tuple[np.ndarray, ...]:
-    """NNGP and/or NTK of a depth-``depth`` fully-connected network, in float64.
+    dtype: Any = torch.float64,
+    device: str | torch.device | None = None,
+    block_size: int = 2048,
+) -> Any:
+    """NNGP and/or NTK of a depth-``depth`` fully-connected network.
 
-    Recursion (``../shared/spec/algorithms.md`` §1.2; Arora et al. 2019 with the defaults):
-    Σ⁰ = ⟨x, y⟩ + b², Θ⁰ = Σ⁰, and for h = 1..L
-    Σʰ = w²/2 · √(qq′) κ1(ρ) + b², Σ̇ʰ = w²/2 · κ0(ρ), Θʰ = Θʰ⁻¹ Σ̇ʰ + Σʰ.
+    Recursion (``../shared/spec/algorithms.md`` §1.2, generalised), with σ̂ and σ̂′ the NNGP and
+    derivative maps of the activation (:mod:`ntkbench.kernels.duals`)::
+
+        Σ⁰ = ⟨x, y⟩ + b²,  Θ⁰ = Σ⁰
+        Σʰ = w²·σ̂(Σʰ⁻¹) + b²,  Σ̇ʰ = w²·σ̂′(Σʰ⁻¹),  Θʰ = Θʰ⁻¹·Σ̇ʰ + Σʰ      (h = 1..L)
+
+    NNGP = Σᴸ, NTK = Θᴸ. With ReLU, w = √2 and b = 0 this is the Arora et al. (2019) convention:
+    Θ(x, x) = (L+1)‖x‖² and Σ(x, x) = ‖x‖², and the table of §1.2 is reproduced.
+
+    Mapping to neural-tangents (NTK parameterisation): the result equals ``kernel_fn(x, y)`` of ::
+
+        stax.serial(Dense(k, W_std=sqrt(d), b_std=b), act,
+                    *[Dense(k, W_std=w, b_std=b), act] * (L - 1),
+                    Dense(1, W_std=w, b_std=b))
+
+    for inputs of dimension d (neural-tangents divides ⟨x, y⟩ by d; the first W_std = √d undoes
+    that), where ``act`` is the neural-tangents layer of the same activation (``Relu()``, ``Erf()``
+    ...). Note that neural-tangents' ``Relu()`` dual is √(qq′)κ1/2, so w = √2 gives §1.2.
 
     Parameters
     ----------
-    x1 : ndarray of shape (n1, d)
-    x2 : ndarray of shape (n2, d), optional
-        Defaults to ``x1``.
+    x1 : array-like or Tensor of shape (n1, d)
+        Inputs anywhere in R^d (not only on the sphere).
+    x2 : array-like or Tensor of shape (n2, d), optional
+        Defaults to ``x1``; then only the upper block triangle is computed and mirrored.
     depth : int
         Number of hidden (activation) layers L >= 1.
-    activation : str, default="relu"
-    w_std, b_std : float
-        Weight and bias standard deviations; the defaults give Θ(x, x) = (L+1)‖x‖².
-    get : {"ntk", "nngp"} or a sequence of them, default="ntk"
+    activation : str or DualActivation, default="relu"
+        A name from :func:`ntkbench.kernels.available_activations` (with parameters, e.g.
+        ``"leaky_relu(slope=0.1)"``), a :class:`DualActivation` or a torch callable (numeric dual).
+    w_std, b_std : float, default=√2, 0
+        Weight and bias standard deviations of the hidden and readout layers.
+    get : {"ntk", "nngp"} or sequence of them, default="ntk"
+        A string returns one matrix; a sequence returns a tuple in that order.
+    dtype : torch dtype or str, default=torch.float64
+    device : str or torch.device, optional
+        Where to compute; default: the device of ``x1`` (CPU for numpy inputs).
+    block_size : int, default=2048
+        Rows and columns per block; memory is about 6 × block_size² × itemsize.
 
     Returns
     -------
-    ndarray of shape (n1, n2), or a tuple of them in the order of ``get``.
+    ndarray or Tensor of shape (n1, n2), or a tuple of them
+        numpy arrays for numpy inputs, tensors on ``device`` for tensor inputs.
+
+    Raises
+    ------
+    ValueError
+        For non-2-D, empty or non-finite inputs, mismatched dimensions, depth < 1, w_std <= 0,
+        b_std < 0, an unknown activation or an unknown ``get``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[3.0, 4.0]])
+    >>> float(fc_kernel(x, depth=3)[0, 0])      # (L + 1)·‖x‖²
+    100.0
     """
-    if activation != "relu":
-        raise ValueError(f"fc_kernel supports activation 'relu' only, got {activation!r}")
-    if depth < 1:
-        raise ValueError(f"depth must be >= 1, got {depth}")
+    depth = check_depth(depth)
+    w, b = check_stds(w_std, b_std)
+    names = parse_get(get)
+    dual = get_activation(activation)
+    if int(block_size) < 1:
+        raise ValueError(f"block_size must be >= 1, got {block_size!r}")
+    dt = resolve_dtype(dtype)
+    as_numpy = not isinstance(x1, torch.Tensor)
+    a = to_tensor(x1, "x1", ndim=2, dtype=dt, device=device)
+    symmetric = x2 is None
+    c = a if symmetric else to_tensor(x2, "x2", ndim=2, dtype=dt, device=a.device)
+    if a.shape[1] != c.shape[1]:
+        raise ValueError(f"x1 has {a.shape[1]} features but x2 has {c.shape[1]}")
+    want_ntk = "ntk" in names
+    w2, b2 = w * w, b * b
+    v1 = fc_layer_variances((a * a).sum(1) + b2, dual, depth, w, b)
+    v2 = v1 if symmetric else fc_layer_variances((c * c).sum(1) + b2, dual, depth, w, b)
+    n1, n2 = a.shape[0], c.shape[0]
+    nngp_out = torch.empty((n1, n2), dtype=dt, device=a.device)
+    ntk_out = torch.empty((n1, n2), dtype=dt, device=a.device) if want_ntk else None
+    bs = int(block_size)
+    with torch.no_grad():
+        for i in range(0, n1, bs):
+            ri = slice(i, min(i + bs, n1))
+            for j in range(i if symmetric else 0, n2, bs):
+                rj = slice(j, min(j + bs, n2))
+                sig, th = _fc_block(a[ri], c[rj], [v[ri] for v in v1], [v[rj] for v in v2],
+                                    dual, w2, b2, want_ntk)
+                nngp_out[ri, rj] = sig
+                if want_ntk:
+                    ntk_out[ri, rj] = th
+                if symmetric and j != i:
+                    nngp_out[rj, ri] = sig.T
+                    if want_ntk:
+                        ntk_out[rj, ri] = th.T
+    return package({"nngp": nngp_out, "ntk": ntk_out}, get, as_numpy)
+
+
+def fc_kernel_numpy(x1: np.ndarray, x2: np.ndarray | None = None, *, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """Plain numpy ReLU recursion of §1.2 (Arora convention), kept as an independent reference and
+    as the speed baseline of the asv benchmarks. Returns (NNGP, NTK)."""
     x1 = np.asarray(x1, dtype=np.float64)
     x2 = x1 if x2 is None else np.asarray(x2, dtype=np.float64)
-    names = (get,) if isinstance(get, str) else tuple(get)
-    for name in names:
-        if name not in ("ntk", "nngp"):
-            raise ValueError(f"get must name 'ntk' or 'nngp', got {name!r}")
-    bias = b_std ** 2
-    gain = w_std ** 2 / 2.0
-    sigma = x1 @ x2.T + bias
-    q1 = np.einsum("ij,ij->i", x1, x1) + bias
-    q2 = np.einsum("ij,ij->i", x2, x2) + bias
+    sigma = x1 @ x2.T
+    n1, n2 = np.sqrt(np.einsum("ij,ij->i", x1, x1)), np.sqrt(np.einsum("ij,ij->i", x2, x2))
+    scale = np.outer(n1, n2)
     theta = sigma.copy()
     for _ in range(depth):
-        scale = np.sqrt(np.outer(q1, q2))
-        rho = np.divide(sigma, scale, out=np.zeros_like(sigma), where=scale > 0)
-        sigma = gain * scale * kappa1(rho) + bias
-        theta = theta * (gain * kappa0(rho)) + sigma
-        q1 = gain * q1 + bias
-        q2 = gain * q2 + bias
-    out = {"ntk": theta, "nngp": sigma}
-    result = tuple(out[name] for name in names)
-    return result[0] if isinstance(get, str) else result
+        rho = np.clip(np.divide(sigma, scale, out=np.zeros_like(sigma), where=scale > 0), -1.0, 1.0)
+        theta = theta * (np.pi - np.arccos(rho)) / np.pi
+        sigma = scale * (np.sqrt(1.0 - rho * rho) + rho * (np.pi - np.arccos(rho))) / np.pi
+        theta = theta + sigma
+    return sigma, theta

@@ -1,0 +1,44 @@
+"""Finite-width torch networks in the NTK parameterisation, for empirical NNGP/NTK checks."""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+
+Tensor = torch.Tensor
+
+
+def empirical_fc(x: Tensor, *, depth: int, act: Callable[[Tensor], Tensor], w_std: float, b_std: float,
+                 width: int, seed: int) -> tuple[Tensor, Tensor]:
+    """Empirical NNGP (last-layer feature Gram) and NTK (J Jᵀ by autograd) of one random MLP.
+
+    The network is h¹ = W¹x + b·β¹, hˡ⁺¹ = (w/√n)·Wˡ⁺¹σ(hˡ) + b·βˡ⁺¹, f = (w/√n)·wᵀσ(hᴸ) + b·β with
+    all entries of W, β standard normal: the parameterisation whose infinite-width limit is
+    :func:`ntkbench.kernels.fc_kernel` (Σ⁰ = ⟨x, y⟩ + b²).
+    """
+    gen = torch.Generator().manual_seed(seed)
+    dt = x.dtype
+    shapes = [(width, x.shape[1])] + [(width, width)] * (depth - 1) + [(1, width)]
+    weights = [torch.randn(s, generator=gen, dtype=dt).requires_grad_(True) for s in shapes]
+    biases = [torch.randn(s[0], generator=gen, dtype=dt).requires_grad_(True) for s in shapes]
+    scale = w_std / math.sqrt(width)
+
+    def forward(inp: Tensor) -> tuple[Tensor, Tensor]:
+        h = inp @ weights[0].T + b_std * biases[0]
+        for W, beta in zip(weights[1:-1], biases[1:-1]):
+            h = scale * act(h) @ W.T + b_std * beta
+        feat = act(h)
+        return scale * feat @ weights[-1].T + b_std * biases[-1], feat
+
+    out, feat = forward(x)
+    nngp = (w_std ** 2 / width) * feat @ feat.T + b_std ** 2
+    params = weights + biases
+    rows = []
+    for i in range(x.shape[0]):
+        grads = torch.autograd.grad(out[i, 0], params, allow_unused=True, retain_graph=True)
+        rows.append(torch.cat([(g if g is not None else torch.zeros_like(p)).reshape(-1)
+                               for g, p in zip(grads, params)]))
+    jac = torch.stack(rows)
+    return nngp.detach(), (jac @ jac.T).detach()
