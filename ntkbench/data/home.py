@@ -111,3 +111,27 @@ def require_any(relpaths: list[str], dataset: str, *, downloadable: bool = False
         if found is not None:
             return found
     raise DataMissingError(dataset, data_home() / relpaths[0], get_hint(dataset, downloadable))
+
+
+def resolve_user_path(path: str | Path, dataset: str) -> Path:
+    """A user-supplied data path: absolute, else relative to the working directory, else to a data home.
+
+    Raises
+    ------
+    DataMissingError
+        Naming the path and the folders searched.
+    """
+    if not str(path).strip():
+        raise ValueError(f"dataset '{dataset}' needs a 'path' parameter (the file to load)")
+    p = Path(path).expanduser()
+    if p.is_absolute():
+        if p.exists():
+            return p
+    else:
+        if p.exists():
+            return p.resolve()
+        found = find(p)
+        if found is not None:
+            return found
+    searched = "" if p.is_absolute() else f" (looked in {Path.cwd()} and {', '.join(map(str, data_homes()))})"
+    raise DataMissingError(dataset, p, f"check the path in the suite file{searched}")
