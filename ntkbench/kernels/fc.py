@@ -149,6 +149,9 @@ def fc_kernel(
                 rj = slice(j, min(j + bs, n2))
                 sig, th = _fc_block(a[ri], c[rj], [v[ri] for v in v1], [v[rj] for v in v2],
                                     dual, w2, b2, want_ntk)
+                if symmetric and j == i:      # exact symmetry despite rounding (e.g. in BLAS)
+                    sig = (sig + sig.T) / 2
+                    th = (th + th.T) / 2 if want_ntk else None
                 nngp_out[ri, rj] = sig
                 if want_ntk:
                     ntk_out[ri, rj] = th
