@@ -32,8 +32,8 @@ class ChecksumError(ValueError):
         self.path = Path(path)
         self.expected = expected
         self.actual = actual
-        super().__init__(f"checksum mismatch for {self.path}: sha256 is {actual}, expected {expected} "
-                         "(delete the file and fetch it again)")
+        super().__init__(f"checksum mismatch for {self.path}: got {actual}, expected {expected} "
+                         "(the file is corrupt or was altered; fetch it again)")
 
 
 class MalformedDataError(ValueError):

@@ -11,12 +11,12 @@ from typing import Sequence
 import numpy as np
 
 __all__ = [
-    "standardize", "unit_norm", "channel_normalize", "zca_whiten", "layer_normalize", "apply_inputs",
+    "standardize", "center", "unit_norm", "channel_normalize", "zca_whiten", "layer_normalize", "apply_inputs",
     "one_hot", "plus_minus_one", "shifted_one_hot", "encode_targets", "TargetStandardizer",
     "INPUT_TRANSFORMS", "TARGET_ENCODINGS",
 ]
 
-INPUT_TRANSFORMS = ("none", "standardize", "unit_norm", "standardize+unit_norm", "channel", "zca",
+INPUT_TRANSFORMS = ("none", "center", "standardize", "unit_norm", "standardize+unit_norm", "channel", "zca",
                     "channel+zca", "layer+zca")
 TARGET_ENCODINGS = ("labels", "onehot", "pm1", "shifted_onehot")
 
@@ -82,6 +82,12 @@ def standardize(train: np.ndarray, *others: np.ndarray, eps: float = 1e-12) -> l
     mean, std = _moments(train, (0,))
     std = np.where(std > eps, std, 1.0)
     return [_affine(X, mean[0], std[0]) for X in (train, *others)]
+
+
+def center(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
+    """Subtract the training mean column by column (no scaling; paper 1's CT-slice preprocessing)."""
+    mean, _ = _moments(train, (0,))
+    return [_affine(X, mean[0], np.ones_like(mean[0])) for X in (train, *others)]
 
 
 def _row_scale(X: np.ndarray, center: bool, eps: float) -> np.ndarray:
@@ -179,6 +185,8 @@ def apply_inputs(transform: str, train: np.ndarray, *others: np.ndarray,
             arrays = [_f32(X) for X in arrays]
         elif step == "standardize":
             arrays = standardize(*arrays)
+        elif step == "center":
+            arrays = center(*arrays)
         elif step == "unit_norm":
             arrays = unit_norm(*arrays)
         elif step == "channel":

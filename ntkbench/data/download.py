@@ -1,0 +1,224 @@
+"""``prepare``: download a dataset archive, verify it, unpack it into the data home (idempotent)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import tarfile
+import tempfile
+import urllib.request
+import warnings
+import zipfile
+from pathlib import Path
+from typing import Callable
+
+from ntkbench.data.errors import ChecksumError
+from ntkbench.data.home import find, writable_home
+from ntkbench.data.sources import SOURCES, Source
+
+CHUNK = 1 << 20
+
+
+def file_hash(path: Path, algorithm: str = "sha256") -> str:
+    """Hex digest of a file, read in 1 MiB chunks."""
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(CHUNK), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify(path: Path, *, sha256: str | None = None, md5: str | None = None, size: int | None = None) -> None:
+    """Check a file's size, sha256 and md5 against recorded values (those given).
+
+    Raises
+    ------
+    ChecksumError
+        On the first mismatch.
+    """
+    if size is not None and path.stat().st_size != size:
+        raise ChecksumError(path, f"a file of {size} bytes", f"{path.stat().st_size} bytes")
+    if sha256 is not None:
+        actual = file_hash(path, "sha256")
+        if actual != sha256.lower():
+            raise ChecksumError(path, f"sha256 {sha256}", f"sha256 {actual}")
+    if md5 is not None:
+        actual = file_hash(path, "md5")
+        if actual != md5.lower():
+            raise ChecksumError(path, f"md5 {md5}", f"md5 {actual}")
+
+
+def fetch(url: str, dest: Path, *, timeout: float = 60.0, progress: Callable[[int, int | None], None] | None = None) -> None:
+    """Download ``url`` to ``dest`` atomically (temporary file renamed on success)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    request = urllib.request.Request(url, headers={"User-Agent": "ntkbench-prepare"})
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response, os.fdopen(fd, "wb") as out:
+            total = response.headers.get("Content-Length")
+            total_n = int(total) if total and total.isdigit() else None
+            done = 0
+            for block in iter(lambda: response.read(CHUNK), b""):
+                out.write(block)
+                done += len(block)
+                if progress:
+                    progress(done, total_n)
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _safe_members(names: list[str], root: Path) -> None:
+    for name in names:
+        target = (root / name).resolve()
+        if root.resolve() not in target.parents and target != root.resolve():
+            raise ValueError(f"archive member {name!r} would be written outside {root}")
+
+
+def extract(archive: Path, into: Path) -> None:
+    """Unpack a zip or tar(.gz) archive into ``into``, refusing members that escape it."""
+    into.mkdir(parents=True, exist_ok=True)
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as zf:
+            _safe_members(zf.namelist(), into)
+            zf.extractall(into)
+    elif tarfile.is_tarfile(archive):
+        with tarfile.open(archive, "r:*") as tf:
+            members = [m for m in tf.getmembers() if m.isfile() or m.isdir()]
+            _safe_members([m.name for m in members], into)
+            tf.extractall(into, members=members)
+    else:
+        raise ValueError(f"{archive} is neither a zip nor a tar archive")
+
+
+def _place_expected(source: Source, staging: Path, folder: Path) -> None:
+    """Move the expected files from the unpacked tree (searching nested archives) into ``folder``."""
+    for rel in source.expected:
+        target = folder / rel
+        if target.exists():
+            continue
+        name = Path(rel).name
+        hits = [p for p in staging.rglob(name) if p.is_file() and p.as_posix().endswith(rel)]
+        if not hits:
+            for nested in [p for p in staging.rglob("*") if p.suffix in (".zip", ".gz", ".tgz", ".tar")]:
+                extract(nested, nested.parent / f"{nested.name}.d")
+            hits = [p for p in staging.rglob(name) if p.is_file() and p.as_posix().endswith(rel)]
+        if not hits:
+            raise FileNotFoundError(f"{source.filename} did not contain {rel}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(hits[0]), target)
+
+
+def is_prepared(source: Source) -> Path | None:
+    """The data-home folder holding every expected file of ``source``, or None."""
+    first = find(Path(source.folder) / source.expected[0])
+    if first is None:
+        return None
+    folder = first
+    for _ in Path(source.expected[0]).parts:
+        folder = folder.parent
+    return folder if all((folder / rel).exists() for rel in source.expected) else None
+
+
+def prepare(name: str, *, source: Source | None = None, home: Path | None = None, quiet: bool = False) -> Path:
+    """Download, verify and unpack dataset ``name``; a no-op when its files are already present.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`ntkbench.data.sources.SOURCES`.
+    source : Source, optional
+        Override the recorded source (tests point it at a local server).
+    home : Path, optional
+        Data home to write into; default the first writable ``$NTKBENCH_DATA`` entry.
+    quiet : bool
+        No progress output.
+
+    Returns
+    -------
+    Path
+        The folder holding the prepared files.
+
+    Raises
+    ------
+    KeyError
+        Unknown name (the message lists the downloadable ones).
+    ChecksumError
+        Downloaded bytes differ from the recorded checksum; the bad file is deleted.
+    """
+    if source is None:
+        if name not in SOURCES:
+            raise KeyError(f"no download source for '{name}'; downloadable: {', '.join(sorted(SOURCES))}. "
+                           "Other datasets come with ../shared/data (set NTKBENCH_DATA) or scikit-learn")
+        source = SOURCES[name]
+    if home is None:
+        done = is_prepared(source)
+        if done is not None:
+            return done
+        home = writable_home()
+    folder = Path(home) / source.folder
+    if all((folder / rel).exists() for rel in source.expected):
+        return folder
+    archive = folder / source.filename
+    if not archive.exists():
+        _download_any(source, archive, quiet)
+    _check(source, archive)
+    staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=folder))
+    try:
+        if source.unpack:
+            extract(archive, staging)
+        else:
+            shutil.copy(archive, staging / archive.name)
+        _place_expected(source, staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if not quiet:
+        print(f"prepared {name} in {folder}", file=sys.stderr)
+    return folder
+
+
+def _download_any(source: Source, archive: Path, quiet: bool) -> None:
+    errors = []
+    for url in source.urls:
+        if not quiet:
+            print(f"downloading {url} -> {archive}", file=sys.stderr)
+        try:
+            fetch(url, archive, progress=None if quiet else _progress)
+            if not quiet:
+                print(file=sys.stderr)
+            return
+        except OSError as exc:  # URLError, HTTPError, timeouts
+            errors.append(f"{url}: {exc}")
+    raise ConnectionError(f"could not download '{source.name}':\n  " + "\n  ".join(errors) +
+                          f"\nDownload it by hand into {archive} and run `ntkbench prepare {source.name}` again")
+
+
+def _progress(done: int, total: int | None) -> None:
+    if total:
+        print(f"\r  {done / 2**20:8.1f} / {total / 2**20:.1f} MiB", end="", file=sys.stderr)
+    else:
+        print(f"\r  {done / 2**20:8.1f} MiB", end="", file=sys.stderr)
+
+
+def _check(source: Source, archive: Path) -> None:
+    """Verify against the recorded checksum, or trust on first use with a sidecar ``.sha256``."""
+    try:
+        if source.sha256 or source.md5 or source.size:
+            verify(archive, sha256=source.sha256, md5=source.md5, size=source.size)
+            return
+        sidecar = archive.with_name(archive.name + ".sha256")
+        actual = file_hash(archive)
+        if sidecar.exists():
+            recorded = sidecar.read_text().split()[0]
+            if actual != recorded:
+                raise ChecksumError(archive, f"sha256 {recorded} (recorded in {sidecar.name})", f"sha256 {actual}")
+            return
+        sidecar.write_text(f"{actual}  {archive.name}\n")
+        warnings.warn(f"no sha256 is recorded for {source.name}; recorded {actual} in {sidecar} "
+                      "(trust on first use)", RuntimeWarning, stacklevel=3)
+    except ChecksumError:
+        archive.unlink(missing_ok=True)
+        raise
