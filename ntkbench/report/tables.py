@@ -30,7 +30,7 @@ def display_labels(frame: pd.DataFrame, column: str = "method_params", name_colu
         keys = sorted({k for p in group for k in p})
         varying = [k for k in keys if k not in drop and len({json.dumps(p.get(k), default=str) for p in group}) > 1]
         for idx, p in group.items():
-            labels[idx] = label(name, {k: p.get(k) for k in varying})
+            labels[idx] = label(name, {k: p[k] for k in varying if k in p})
     return labels
 
 
