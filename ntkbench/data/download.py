@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sys
@@ -14,40 +13,12 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
+from ntkbench.data.checksums import file_hash, verify
 from ntkbench.data.errors import ChecksumError
 from ntkbench.data.home import find, writable_home
 from ntkbench.data.sources import SOURCES, Source
 
-CHUNK = 1 << 20
-
-
-def file_hash(path: Path, algorithm: str = "sha256") -> str:
-    """Hex digest of a file, read in 1 MiB chunks."""
-    h = hashlib.new(algorithm)
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(CHUNK), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def verify(path: Path, *, sha256: str | None = None, md5: str | None = None, size: int | None = None) -> None:
-    """Check a file's size, sha256 and md5 against recorded values (those given).
-
-    Raises
-    ------
-    ChecksumError
-        On the first mismatch.
-    """
-    if size is not None and path.stat().st_size != size:
-        raise ChecksumError(path, f"a file of {size} bytes", f"{path.stat().st_size} bytes")
-    if sha256 is not None:
-        actual = file_hash(path, "sha256")
-        if actual != sha256.lower():
-            raise ChecksumError(path, f"sha256 {sha256}", f"sha256 {actual}")
-    if md5 is not None:
-        actual = file_hash(path, "md5")
-        if actual != md5.lower():
-            raise ChecksumError(path, f"md5 {md5}", f"md5 {actual}")
+CHUNK = 1 << 20  # download block size
 
 
 def fetch(url: str, dest: Path, *, timeout: float = 60.0, progress: Callable[[int, int | None], None] | None = None) -> None:
