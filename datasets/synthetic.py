@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ntkbench.data.adapter import check_choice, make_split, validate_transform
-from ntkbench.data import synthetic
-from ntkbench.data.splits import _n_test
-from ntkbench.harness.contracts import Dataset, Split
-
 import numpy as np
+
+from ntkbench.data import synthetic
+from ntkbench.data.adapter import check_choice, make_split, validate_transform
+from ntkbench.data.splits import n_test_rows
+from ntkbench.harness.contracts import Dataset, Split
 
 
 class Synthetic(Dataset):
@@ -34,7 +34,7 @@ class Synthetic(Dataset):
         n, d = int(p["n"]), int(p["d"])
         X, y = synthetic.make(n, d, distribution=p["distribution"], task=p["task"],
                               n_classes=int(p["n_classes"]), noise=float(p["noise"]), seed=seed)
-        k = _n_test(n, p["test_size"])
+        k = n_test_rows(n, p["test_size"])
         meta = {"name": "synthetic", "distribution": p["distribution"], "seed": seed,
                 "source": "generated (ntkbench.data.synthetic)", "license": "none needed"}
         if p["task"] == "classification":

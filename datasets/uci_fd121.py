@@ -27,6 +27,9 @@ from ntkbench.harness.contracts import Split
 #: Named groups a suite can give as ``name`` (expanded by the runner to one cell per dataset).
 GROUPS = {"arora2020": list(ARORA2020), "fd121": sorted(FD121)}
 FOLDS = [0, 1, 2, 3, "validation", "official"]
+#: Why a listed dataset may be missing from the shared data.
+NOTES = {"pima": "pima is left out of the shared data on purpose (PMLB deprecated it: usage was never "
+                 "granted; it is no longer on UCI); supply your own copy in uci_fd121/pima/ to include it"}
 
 
 class UciFd121(FileDataset):
@@ -43,6 +46,13 @@ class UciFd121(FileDataset):
         name = params["name"]
         check_choice("name", name, sorted(FD121))
         return [[f"uci_fd121/{name}/{name}.txt"], [f"uci_fd121/{name}/conxuntos_kfold.dat"]]
+
+    def unavailable(self, **params: Any) -> str | None:
+        reason = super().unavailable(**params)
+        name = self.check_params(params)["name"]
+        if reason and name in NOTES:
+            return f"{reason}. Note: {NOTES[name]}"
+        return reason
 
     def load(self, *, seed: int, **params: Any) -> Split:
         p = self.check_params(params)

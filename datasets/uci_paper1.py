@@ -93,7 +93,7 @@ class Workloads(_Paper1Regression):
     name = "workloads"
     params = {"fold": [0, 1, 2, 3], "transform": ["standardize"]}
     reader = staticmethod(fmt.read_workloads)
-    facts = {"n": None, "d": None}
+    facts: ClassVar[dict[str, Any]] = {}  # n after deduplication is not known before the first download
 
 
 class Msd(_Paper1Regression):

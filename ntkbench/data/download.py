@@ -21,7 +21,8 @@ from ntkbench.data.sources import SOURCES, Source
 CHUNK = 1 << 20  # download block size
 
 
-def fetch(url: str, dest: Path, *, timeout: float = 60.0, progress: Callable[[int, int | None], None] | None = None) -> None:
+def fetch(url: str, dest: Path, *, timeout: float = 60.0,
+          progress: Callable[[int, int | None], None] | None = None) -> None:
     """Download ``url`` to ``dest`` atomically (temporary file renamed on success)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     request = urllib.request.Request(url, headers={"User-Agent": "ntkbench-prepare"})

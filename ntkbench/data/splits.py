@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 
-def _n_test(n: int, test_size: float | int) -> int:
+def n_test_rows(n: int, test_size: float | int) -> int:
+    """Test-row count for ``test_size`` (a fraction in (0, 1) or a count); both sides must be non-empty."""
     if isinstance(test_size, float) and not isinstance(test_size, bool):
         if not 0.0 < test_size < 1.0:
             raise ValueError(f"test_size as a fraction must be in (0, 1), got {test_size}")
@@ -19,7 +20,7 @@ def _n_test(n: int, test_size: float | int) -> int:
 
 def random_split(n: int, test_size: float | int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Sorted train and test row indices of a uniformly random split drawn from ``seed``."""
-    k = _n_test(n, test_size)
+    k = n_test_rows(n, test_size)
     perm = np.random.default_rng(seed).permutation(n)
     return np.sort(perm[k:]), np.sort(perm[:k])
 
@@ -31,7 +32,7 @@ def stratified_split(y: np.ndarray, test_size: float | int, seed: int) -> tuple[
     """
     y = np.asarray(y)
     n = y.shape[0]
-    k = _n_test(n, test_size)
+    k = n_test_rows(n, test_size)
     rng = np.random.default_rng(seed)
     classes, counts = np.unique(y, return_counts=True)
     exact = counts * (k / n)

@@ -69,7 +69,8 @@ def write_fd121(home: Path, name: str = "toy", n: int = 24, d: int = 2, c: int =
 
     def table(X, y):
         head = "\t" + "\t".join(f"f{i + 1}" for i in range(d)) + "\tclase\n"
-        return head + "".join(f"{i + 1}\t" + "\t".join(map(str, r)) + f"\t{lab}\n" for i, (r, lab) in enumerate(zip(X, y)))
+        body = [f"{i + 1}\t" + "\t".join(map(str, r)) + f"\t{lab}\n" for i, (r, lab) in enumerate(zip(X, y))]
+        return head + "".join(body)
 
     meta = [f"n_entradas= {d}", f"n_clases= {c}", f"n_arquivos= {2 if fich2 else 1}", f"fich1= {name}_R.dat",
             f"n_patrons1= {n}"]
@@ -80,7 +81,8 @@ def write_fd121(home: Path, name: str = "toy", n: int = 24, d: int = 2, c: int =
     meta += [f"n_patrons_entrena= {n // 2}", f"n_patrons_valida= {n - n // 2}", "n_conxuntos= 1"]
     (folder / f"{name}.txt").write_text("\n".join(meta) + "\n")
     perm = rng.permutation(n)
-    (folder / "conxuntos.dat").write_text(" ".join(map(str, perm[:n // 2])) + "\n" + " ".join(map(str, perm[n // 2:])) + "\n")
+    halves = (perm[:n // 2], perm[n // 2:])
+    (folder / "conxuntos.dat").write_text("".join(" ".join(map(str, h)) + "\n" for h in halves))
     lines = []
     for k in range(4):
         test = np.arange(k, n, 4)
