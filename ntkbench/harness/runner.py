@@ -23,6 +23,7 @@ from ntkbench.harness.execute import execute_cell, make_row
 from ntkbench.harness.registry import Registry, discover, project_root
 from ntkbench.harness.store import Store
 from ntkbench.harness.suite import Cell, Suite
+from ntkbench.harness.timing import use_exact_allocation
 
 _POLL_SECONDS = 0.5
 
@@ -189,6 +190,7 @@ def _worker_main(conn: Any, root: str, suite: str, cache_dir: str, device: str, 
 
     torch.set_num_threads(threads)
     threadpool_limits(threads)
+    use_exact_allocation()
     registry = discover(Path(root))
     while True:
         try:

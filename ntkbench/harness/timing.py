@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import resource
 import time
 from contextlib import contextmanager
@@ -10,6 +13,7 @@ from typing import Iterator
 
 _STATUS = Path("/proc/self/status")
 _CLEAR_REFS = Path("/proc/self/clear_refs")
+_M_MMAP_THRESHOLD = -3
 
 
 def synchronize(device: str) -> None:
@@ -47,8 +51,33 @@ class PhaseTimer:
             self.times[phase] = self.times.get(phase, 0.0) + time.perf_counter() - start
 
 
+@functools.lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim  # glibc only
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
+def use_exact_allocation() -> None:
+    """Make freed large blocks go back to the operating system at once (glibc), so that resident
+    memory tracks live arrays and per-cell peaks are not hidden by memory kept from earlier cells.
+
+    glibc raises its mmap threshold dynamically after large frees, after which big arrays come from
+    the heap and their memory stays resident; fixing the threshold at 1 MiB switches that off.
+    """
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(_M_MMAP_THRESHOLD, 1 << 20)
+
+
 def reset_peak_memory() -> float:
-    """Reset the process's peak resident set size where Linux allows it; return the current RSS in MiB."""
+    """Release free heap memory, reset the peak resident set size (Linux), return the RSS in MiB."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
     try:
         _CLEAR_REFS.write_text("5")
     except OSError:
