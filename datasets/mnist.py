@@ -25,6 +25,7 @@ class _IdxImages(FileDataset):
 
     task = "classification"
     version = "1"
+    downloadable = True
     params = dict(IMAGE_PARAMS)
     folder: ClassVar[str]
     source: ClassVar[str]

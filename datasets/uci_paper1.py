@@ -34,7 +34,7 @@ class _Paper1Regression(FileDataset):
 
     @property
     def relpath(self) -> str:
-        source = SOURCES[self.name]
+        source = SOURCES[self.name][0]
         return f"{source.folder}/{source.expected[0]}"
 
     def files(self, **params: Any) -> list[list[str]]:
@@ -59,7 +59,7 @@ class _Paper1Regression(FileDataset):
             train, test = np.arange(n_train), np.arange(n_train, X.shape[0])
         else:
             train, test = kfold(X.shape[0], 4, int(p["fold"]))
-        source = SOURCES[self.name]
+        source = SOURCES[self.name][0]
         meta = {"name": self.name, "fold": p["fold"], "source": source.urls[0], "license": source.citation,
                 "kept_columns": np.asarray(arrays["kept_columns"]).tolist()}
         meta.update(self.extra_metadata())

@@ -15,8 +15,8 @@ def prepare(name: str) -> None:
 
     Raises
     ------
-    KeyError
-        If ``name`` has no download source.
+    ValueError
+        If ``name`` has no download source (the message lists those that have one).
     ChecksumError
         If the downloaded bytes do not match the recorded sha256.
     """

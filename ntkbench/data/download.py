@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import os
 import shutil
 import sys
@@ -95,15 +97,16 @@ def is_prepared(source: Source) -> Path | None:
     return folder if all((folder / rel).exists() for rel in source.expected) else None
 
 
-def prepare(name: str, *, source: Source | None = None, home: Path | None = None, quiet: bool = False) -> Path:
+def prepare(name: str, *, source: Source | tuple[Source, ...] | None = None, home: Path | None = None,
+            quiet: bool = False) -> Path:
     """Download, verify and unpack dataset ``name``; a no-op when its files are already present.
 
     Parameters
     ----------
     name : str
         A key of :data:`ntkbench.data.sources.SOURCES`.
-    source : Source, optional
-        Override the recorded source (tests point it at a local server).
+    source : Source or tuple of Source, optional
+        Override the recorded source(s) (tests point them at a local server).
     home : Path, optional
         Data home to write into; default the first writable ``$NTKBENCH_DATA`` entry.
     quiet : bool
@@ -116,16 +119,30 @@ def prepare(name: str, *, source: Source | None = None, home: Path | None = None
 
     Raises
     ------
-    KeyError
+    ValueError
         Unknown name (the message lists the downloadable ones).
     ChecksumError
         Downloaded bytes differ from the recorded checksum; the bad file is deleted.
+    ConnectionError
+        No mirror could be reached.
     """
     if source is None:
         if name not in SOURCES:
-            raise KeyError(f"no download source for '{name}'; downloadable: {', '.join(sorted(SOURCES))}. "
-                           "Other datasets come with ../shared/data (set NTKBENCH_DATA) or scikit-learn")
+            raise ValueError(f"no download source for '{name}'; downloadable: {', '.join(sorted(SOURCES))}. "
+                             "The other datasets ship in ../shared/data (set NTKBENCH_DATA), with "
+                             "scikit-learn, or are generated (synthetic)")
         source = SOURCES[name]
+    parts = (source,) if isinstance(source, Source) else tuple(source)
+    folder = None
+    for part in parts:
+        folder = _prepare_one(part, home, quiet)
+    if not quiet:
+        print(f"prepared {name} in {folder}", file=sys.stderr)
+    assert folder is not None
+    return folder
+
+
+def _prepare_one(source: Source, home: Path | None, quiet: bool) -> Path:
     if home is None:
         done = is_prepared(source)
         if done is not None:
@@ -138,17 +155,14 @@ def prepare(name: str, *, source: Source | None = None, home: Path | None = None
     if not archive.exists():
         _download_any(source, archive, quiet)
     _check(source, archive)
+    if not source.unpack:
+        return folder
     staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=folder))
     try:
-        if source.unpack:
-            extract(archive, staging)
-        else:
-            shutil.copy(archive, staging / archive.name)
+        extract(archive, staging)
         _place_expected(source, staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    if not quiet:
-        print(f"prepared {name} in {folder}", file=sys.stderr)
     return folder
 
 
@@ -175,11 +189,25 @@ def _progress(done: int, total: int | None) -> None:
         print(f"\r  {done / 2**20:8.1f} MiB", end="", file=sys.stderr)
 
 
+def gunzip_hash(path: Path) -> str:
+    """sha256 of the decompressed content of a gzip file."""
+    h = hashlib.sha256()
+    with gzip.open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(CHUNK), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def _check(source: Source, archive: Path) -> None:
-    """Verify against the recorded checksum, or trust on first use with a sidecar ``.sha256``."""
+    """Verify against the recorded checksums, or trust on first use with a sidecar ``.sha256``."""
     try:
-        if source.sha256 or source.md5 or source.size:
+        if source.sha256 or source.md5 or source.size or source.content_sha256:
             verify(archive, sha256=source.sha256, md5=source.md5, size=source.size)
+            if source.content_sha256:
+                actual = gunzip_hash(archive)
+                if actual != source.content_sha256:
+                    raise ChecksumError(archive, f"content sha256 {source.content_sha256}",
+                                        f"content sha256 {actual}")
             return
         sidecar = archive.with_name(archive.name + ".sha256")
         actual = file_hash(archive)
@@ -190,7 +218,7 @@ def _check(source: Source, archive: Path) -> None:
             return
         sidecar.write_text(f"{actual}  {archive.name}\n")
         warnings.warn(f"no sha256 is recorded for {source.name}; recorded {actual} in {sidecar} "
-                      "(trust on first use)", RuntimeWarning, stacklevel=3)
+                      "(trust on first use)", RuntimeWarning, stacklevel=4)
     except ChecksumError:
         archive.unlink(missing_ok=True)
         raise

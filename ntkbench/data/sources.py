@@ -9,7 +9,7 @@ this was written — no network), the first download's sha256 is written next to
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,10 @@ class Source:
         Recorded size in bytes (checked before hashing when known).
     md5 : str, optional
         Published md5, checked as well when recorded.
+    content_sha256 : str, optional
+        sha256 of the gunzipped content of a ``.gz`` file (checks the data, whatever the compressor).
+    unpack : bool, default=True
+        Unpack the archive; False keeps the downloaded file as the data file (e.g. IDX ``.gz``).
     citation : str
         Who to cite / the license.
     """
@@ -46,14 +50,14 @@ class Source:
     sha256: str | None = None
     size: int | None = None
     md5: str | None = None
-    citation: str = ""
+    content_sha256: str | None = None
     unpack: bool = True
-    extra: dict = field(default_factory=dict)
+    citation: str = ""
 
 
 _UCI = "https://archive.ics.uci.edu/ml/machine-learning-databases"
 
-SOURCES: dict[str, Source] = {
+_SINGLE: dict[str, Source] = {
     "cifar10": Source(
         name="cifar10", folder="cifar10",
         urls=("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",),
@@ -87,4 +91,49 @@ SOURCES: dict[str, Source] = {
         filename="YearPredictionMSD.txt.zip", expected=("YearPredictionMSD.txt",),
         citation="UCI #203 YearPredictionMSD (Bertin-Mahieux et al. 2011), CC BY 4.0",
     ),
+}
+
+
+def _idx_files(name: str, urls: tuple[str, ...], md5: dict[str, str], content: dict[str, str],
+               citation: str) -> tuple[Source, ...]:
+    return tuple(Source(name=name, folder=name, urls=tuple(f"{u}{f}" for u in urls), filename=f, expected=(f,),
+                        md5=md5[f], content_sha256=content[f], unpack=False, citation=citation)
+                 for f in md5)
+
+
+_MNIST_MD5 = {  # as used by torchvision; the content sha256 values are those of the data README
+    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+_MNIST_CONTENT = {
+    "train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte.gz": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+_FASHION_MD5 = {
+    "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+    "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+    "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+    "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+}
+_FASHION_CONTENT = {
+    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+
+#: Dataset name -> the files ``ntkbench prepare NAME`` fetches.
+SOURCES: dict[str, tuple[Source, ...]] = {
+    **{name: (source,) for name, source in _SINGLE.items()},
+    "mnist": _idx_files("mnist", ("https://ossci-datasets.s3.amazonaws.com/mnist/",
+                                  "https://storage.googleapis.com/cvdf-datasets/mnist/"),
+                        _MNIST_MD5, _MNIST_CONTENT, "LeCun, Cortes, Burges: the MNIST database"),
+    "fashion_mnist": _idx_files(
+        "fashion_mnist", ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+                          "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"),
+        _FASHION_MD5, _FASHION_CONTENT, "Xiao, Rasul, Vollgraf (2017), Fashion-MNIST, MIT license"),
 }

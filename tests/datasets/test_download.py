@@ -66,9 +66,9 @@ def test_prepare_downloads_verifies_unpacks_and_is_idempotent(home, server, adap
     base, served, hits = server
     blob = ct_zip()
     (served / "ct.zip").write_bytes(blob)
-    src = replace(SOURCES["ct_slice"], urls=(f"{base}/missing.zip", f"{base}/ct.zip"),
+    src = replace(SOURCES["ct_slice"][0], urls=(f"{base}/missing.zip", f"{base}/ct.zip"),
                   sha256=hashlib.sha256(blob).hexdigest())
-    monkeypatch.setitem(SOURCES, "ct_slice", src)
+    monkeypatch.setitem(SOURCES, "ct_slice", (src,))
     ds = adapters["ct_slice"]()
     reason = ds.unavailable()
     assert "ntkbench prepare ct_slice" in reason and str(home / "ct_slice") in reason
@@ -91,7 +91,7 @@ def test_prepare_downloads_verifies_unpacks_and_is_idempotent(home, server, adap
 def test_prepare_checksum_mismatch_deletes_download(home, server, monkeypatch):
     base, served, _ = server
     (served / "ct.zip").write_bytes(ct_zip())
-    src = replace(SOURCES["ct_slice"], urls=(f"{base}/ct.zip",), sha256="0" * 64)
+    src = replace(SOURCES["ct_slice"][0], urls=(f"{base}/ct.zip",), sha256="0" * 64)
     with pytest.raises(ChecksumError, match="checksum mismatch.*expected sha256 0000"):
         download.prepare("ct_slice", source=src, quiet=True)
     assert not (home / "ct_slice" / "slice_localization_data.zip").exists()
@@ -101,7 +101,7 @@ def test_prepare_checksum_mismatch_deletes_download(home, server, monkeypatch):
 def test_prepare_without_recorded_hash_trusts_first_use(home, server):
     base, served, _ = server
     (served / "ct.zip").write_bytes(ct_zip())
-    src = replace(SOURCES["ct_slice"], urls=(f"{base}/ct.zip",), sha256=None)
+    src = replace(SOURCES["ct_slice"][0], urls=(f"{base}/ct.zip",), sha256=None)
     with pytest.warns(RuntimeWarning, match="trust on first use"):
         download.prepare("ct_slice", source=src, quiet=True)
     sidecar = home / "ct_slice" / "slice_localization_data.zip.sha256"
@@ -114,10 +114,10 @@ def test_prepare_without_recorded_hash_trusts_first_use(home, server):
 
 
 def test_prepare_unknown_name_and_unreachable_server(home, server):
-    with pytest.raises(KeyError, match="downloadable: cifar10, ct_slice, msd, workloads"):
+    with pytest.raises(ValueError, match="downloadable: cifar10, ct_slice, fashion_mnist, mnist, msd, workloads"):
         download.prepare("mnist2")
     base, _, _ = server
-    src = replace(SOURCES["msd"], urls=(f"{base}/nothing.zip",))
+    src = replace(SOURCES["msd"][0], urls=(f"{base}/nothing.zip",))
     with pytest.raises(ConnectionError, match="could not download 'msd'"):
         download.prepare("msd", source=src, quiet=True)
 
@@ -130,3 +130,30 @@ def test_extract_refuses_path_traversal(tmp_path):
     with pytest.raises(ValueError, match="outside"):
         download.extract(tmp_path / "a.zip", tmp_path / "out")
     assert not (tmp_path / "evil.txt").exists()
+
+
+def test_prepare_idx_files_checks_md5_and_content_hash(home, server, adapters):
+    import gzip
+
+    base, served, _ = server
+    rng = np.random.default_rng(0)
+    contents = {"train-images-idx3-ubyte.gz": bytes([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28])
+                + rng.integers(0, 256, 2 * 784, dtype=np.uint8).tobytes(),
+                "train-labels-idx1-ubyte.gz": bytes([0, 0, 8, 1, 0, 0, 0, 2, 3, 7]),
+                "t10k-images-idx3-ubyte.gz": bytes([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28])
+                + rng.integers(0, 256, 784, dtype=np.uint8).tobytes(),
+                "t10k-labels-idx1-ubyte.gz": bytes([0, 0, 8, 1, 0, 0, 0, 1, 5])}
+    parts = []
+    for name, raw in contents.items():
+        blob = gzip.compress(raw, mtime=0)
+        (served / name).write_bytes(blob)
+        parts.append(replace(SOURCES["mnist"][0], urls=(f"{base}/{name}",), filename=name, expected=(name,),
+                             md5=hashlib.md5(blob).hexdigest(), content_sha256=hashlib.sha256(raw).hexdigest()))
+    bad = replace(parts[1], content_sha256="f" * 64)
+    with pytest.raises(ChecksumError, match="content sha256"):
+        download.prepare("mnist", source=(parts[0], bad), quiet=True)
+    assert (home / "mnist" / "train-images-idx3-ubyte.gz").exists()  # verified parts are kept
+    assert not (home / "mnist" / "train-labels-idx1-ubyte.gz").exists()
+    download.prepare("mnist", source=tuple(parts), quiet=True)
+    s = adapters["mnist"]().load(seed=0, transform="none")
+    assert s.X_train.shape == (2, 1, 28, 28) and s.y_train.tolist() == [3, 7] and s.y_test.tolist() == [5]
