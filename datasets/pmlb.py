@@ -29,6 +29,7 @@ class Pmlb(FileDataset):
     name = "pmlb"
     task = "classification"
     version = "1"
+    downloadable = True
     params = {"name": ["iris"], "test_size": [0.2], "transform": ["standardize"]}
     choices = {"name": sorted(PMLB)}
     groups = {"name": GROUPS}

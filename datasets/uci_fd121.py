@@ -20,6 +20,7 @@ import numpy as np
 
 from ntkbench.data.adapter import FileDataset, check_choice, make_split, validate_transform
 from ntkbench.data.cache import cached_arrays
+from ntkbench.data.home import data_home
 from ntkbench.data.fd121_catalog import ARORA2020, FD121
 from ntkbench.data.formats import fd121 as fmt
 from ntkbench.harness.contracts import Split
@@ -38,6 +39,7 @@ class UciFd121(FileDataset):
     name = "uci_fd121"
     task = "classification"
     version = "1"
+    downloadable = True
     params = {"name": ["abalone"], "fold": [0, 1, 2, 3], "transform": ["none"]}
     choices = {"name": sorted(FD121), "fold": FOLDS}
     groups = {"name": GROUPS}
@@ -50,8 +52,8 @@ class UciFd121(FileDataset):
     def unavailable(self, **params: Any) -> str | None:
         reason = super().unavailable(**params)
         name = self.check_params(params)["name"]
-        if reason and name in NOTES:
-            return f"{reason}. Note: {NOTES[name]}"
+        if reason and name in NOTES:  # not fetched by `ntkbench prepare uci_fd121` either
+            return f"dataset 'uci_fd121': {data_home() / 'uci_fd121' / name / f'{name}.txt'} not found; {NOTES[name]}"
         return reason
 
     def load(self, *, seed: int, **params: Any) -> Split:

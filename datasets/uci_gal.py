@@ -49,6 +49,7 @@ class UciGal(FileDataset):
     name = "uci_gal"
     task = "regression"
     version = "1"
+    downloadable = True
     params = {"name": ["concrete"], "split": [0], "transform": ["standardize"]}
     choices = {"name": list(UCI_GAL), "split": list(range(20))}
 

@@ -18,7 +18,7 @@ from typing import Callable
 from ntkbench.data.checksums import file_hash, verify
 from ntkbench.data.errors import ChecksumError
 from ntkbench.data.home import find, writable_home
-from ntkbench.data.sources import SOURCES, Source
+from ntkbench.data.sources import FILE_SETS, SOURCES, FileSet, Source
 
 CHUNK = 1 << 20  # download block size
 
@@ -97,7 +97,7 @@ def is_prepared(source: Source) -> Path | None:
     return folder if all((folder / rel).exists() for rel in source.expected) else None
 
 
-def prepare(name: str, *, source: Source | tuple[Source, ...] | None = None, home: Path | None = None,
+def prepare(name: str, *, source: Source | tuple[Source, ...] | FileSet | None = None, home: Path | None = None,
             quiet: bool = False) -> Path:
     """Download, verify and unpack dataset ``name``; a no-op when its files are already present.
 
@@ -105,7 +105,7 @@ def prepare(name: str, *, source: Source | tuple[Source, ...] | None = None, hom
     ----------
     name : str
         A key of :data:`ntkbench.data.sources.SOURCES`.
-    source : Source or tuple of Source, optional
+    source : Source, tuple of Source or FileSet, optional
         Override the recorded source(s) (tests point them at a local server).
     home : Path, optional
         Data home to write into; default the first writable ``$NTKBENCH_DATA`` entry.
@@ -127,11 +127,15 @@ def prepare(name: str, *, source: Source | tuple[Source, ...] | None = None, hom
         No mirror could be reached.
     """
     if source is None:
-        if name not in SOURCES:
-            raise ValueError(f"no download source for '{name}'; downloadable: {', '.join(sorted(SOURCES))}. "
-                             "The other datasets ship in ../shared/data (set NTKBENCH_DATA), with "
-                             "scikit-learn, or are generated (synthetic)")
-        source = SOURCES[name]
+        if name in FILE_SETS:
+            source = FILE_SETS[name]
+        elif name in SOURCES:
+            source = SOURCES[name]
+        else:
+            raise ValueError(f"no download source for '{name}'; downloadable: {', '.join(downloadable())}. "
+                             "The other datasets come with scikit-learn or are generated (synthetic)")
+    if isinstance(source, FileSet):
+        return prepare_file_set(source, home=home, quiet=quiet)
     parts = (source,) if isinstance(source, Source) else tuple(source)
     folder = None
     for part in parts:
@@ -222,3 +226,64 @@ def _check(source: Source, archive: Path) -> None:
     except ChecksumError:
         archive.unlink(missing_ok=True)
         raise
+
+
+def downloadable() -> list[str]:
+    """Names ``prepare`` can fetch."""
+    return sorted({*SOURCES, *FILE_SETS})
+
+
+def _present(folder: str, rel: str) -> bool:
+    """Whether ``folder/rel`` (or its gzipped twin, as in ../shared/data) exists in a data home."""
+    return find(Path(folder) / rel) is not None or find(Path(folder) / f"{rel}.gz") is not None
+
+
+def prepare_file_set(file_set: FileSet, *, home: Path | None = None, quiet: bool = False,
+                     workers: int = 8) -> Path:
+    """Fetch every missing file of a collection, checking each against its manifest sha256.
+
+    Files already present in a data home (plain or gzipped) are skipped. A file whose sha256 differs
+    is deleted and :class:`ChecksumError` is raised after the other downloads finish.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    if home is not None:
+        root = Path(home) / file_set.folder
+
+        def present(rel: str) -> bool:
+            return (root / rel).exists() or (root / f"{rel}.gz").exists()
+    else:
+        def present(rel: str) -> bool:
+            return _present(file_set.folder, rel)
+
+    missing = [rel for rel in sorted(file_set.files) if not present(rel)]
+    if not missing:
+        found = find(file_set.folder)
+        return found if found is not None else Path(home or writable_home()) / file_set.folder
+    target = Path(home if home is not None else writable_home()) / file_set.folder
+    if not quiet:
+        print(f"downloading {len(missing)} files of {file_set.name} into {target}", file=sys.stderr)
+
+    def one(rel: str) -> str | None:
+        dest = target / rel
+        try:
+            fetch(file_set.url_of(rel), dest)
+        except OSError as exc:
+            return f"{file_set.url_of(rel)}: {exc}"
+        actual = file_hash(dest)
+        if actual != file_set.files[rel]:
+            dest.unlink(missing_ok=True)
+            raise ChecksumError(dest, f"sha256 {file_set.files[rel]}", f"sha256 {actual}")
+        return None
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(one, rel) for rel in missing]
+        errors = [f.result() for f in futures]  # re-raises a ChecksumError
+    failed = [e for e in errors if e]
+    if failed:
+        raise ConnectionError(f"could not download {len(failed)} of {len(missing)} files of '{file_set.name}':\n  "
+                              + "\n  ".join(failed[:5]) + ("\n  ..." if len(failed) > 5 else "")
+                              + f"\nRun `ntkbench prepare {file_set.name}` again to fetch the rest")
+    if not quiet:
+        print(f"prepared {file_set.name} in {target}", file=sys.stderr)
+    return target

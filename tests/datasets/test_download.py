@@ -114,7 +114,7 @@ def test_prepare_without_recorded_hash_trusts_first_use(home, server):
 
 
 def test_prepare_unknown_name_and_unreachable_server(home, server):
-    with pytest.raises(ValueError, match="downloadable: cifar10, ct_slice, fashion_mnist, mnist, msd, workloads"):
+    with pytest.raises(ValueError, match="downloadable: cifar10, ct_slice, fashion_mnist, mnist, msd, pmlb, uci_fd121, uci_gal, workloads"):
         download.prepare("mnist2")
     base, _, _ = server
     src = replace(SOURCES["msd"][0], urls=(f"{base}/nothing.zip",))
@@ -157,3 +157,45 @@ def test_prepare_idx_files_checks_md5_and_content_hash(home, server, adapters):
     download.prepare("mnist", source=tuple(parts), quiet=True)
     s = adapters["mnist"]().load(seed=0, transform="none")
     assert s.X_train.shape == (2, 1, 28, 28) and s.y_train.tolist() == [3, 7] and s.y_test.tolist() == [5]
+
+
+def test_prepare_file_set_fetches_missing_files_and_checks_each(home, server, adapters):
+    from ntkbench.data.download import prepare_file_set
+    from ntkbench.data.sources import FileSet
+
+    base, served, hits = server
+    files = {"yacht/data.txt": b"1 2 3\n4 5 6\n7 8 9\n", "yacht/index_features.txt": b"0\n1\n",
+             "yacht/index_target.txt": b"2\n", "yacht/n_splits.txt": b"1\n",
+             "yacht/index_train_0.txt": b"0\n1\n", "yacht/index_test_0.txt": b"2\n"}
+    for rel, blob in files.items():
+        (served / "repo" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (served / "repo" / rel).write_bytes(blob)
+    manifest = {rel: hashlib.sha256(blob).hexdigest() for rel, blob in files.items()}
+    fs = FileSet("uci_gal", "uci_gal", base + "/repo/{dataset}/{file}", manifest)
+    assert "ntkbench prepare uci_gal" in adapters["uci_gal"]().unavailable(name="yacht")
+    (home / "uci_gal" / "yacht").mkdir(parents=True)
+    (home / "uci_gal" / "yacht" / "data.txt.gz").write_bytes(b"")  # a gzipped twin counts as present
+    download.prepare("uci_gal", source=fs, quiet=True)
+    assert len(hits) == 5 and "/repo/yacht/data.txt" not in hits
+    (home / "uci_gal" / "yacht" / "data.txt.gz").unlink()
+    download.prepare("uci_gal", source=fs, quiet=True)
+    assert hits[-1] == "/repo/yacht/data.txt" and len(hits) == 6  # only the missing file
+    s = adapters["uci_gal"]().load(seed=0, name="yacht", split=0, transform="none")
+    assert s.y_test.tolist() == [9.0] and s.X_train.tolist() == [[1, 2], [4, 5]]
+    bad = FileSet("uci_gal", "uci_gal", fs.url, {**manifest, "yacht/n_splits.txt": "0" * 64})
+    (home / "uci_gal" / "yacht" / "n_splits.txt").unlink()
+    with pytest.raises(ChecksumError, match="n_splits.txt"):
+        download.prepare("uci_gal", source=bad, quiet=True)
+    assert not (home / "uci_gal" / "yacht" / "n_splits.txt").exists()
+
+
+def test_file_set_manifests_cover_the_documented_collections():
+    from ntkbench.data.sources import FILE_SETS
+
+    fd = FILE_SETS["uci_fd121"].files
+    assert len({rel.split("/")[0] for rel in fd}) == 115 and "pima/pima.txt" not in fd
+    assert len({rel.split("/")[0] for rel in FILE_SETS["pmlb"].files}) == 53
+    gal = FILE_SETS["uci_gal"].files
+    assert len({rel.split("/")[0] for rel in gal}) == 9
+    assert "protein-tertiary-structure/data.txt" in gal  # upstream name, not the .gz of the shared copy
+    assert FILE_SETS["pmlb"].url_of("iris/metadata.yaml") != FILE_SETS["pmlb"].url_of("iris/iris.tsv.gz")
