@@ -114,7 +114,8 @@ def test_prepare_without_recorded_hash_trusts_first_use(home, server):
 
 
 def test_prepare_unknown_name_and_unreachable_server(home, server):
-    with pytest.raises(ValueError, match="downloadable: cifar10, ct_slice, fashion_mnist, mnist, msd, pmlb, uci_fd121, uci_gal, workloads"):
+    names = "cifar10, ct_slice, fashion_mnist, mnist, msd, pmlb, uci_fd121, uci_gal, workloads"
+    with pytest.raises(ValueError, match=f"downloadable: {names}"):
         download.prepare("mnist2")
     base, _, _ = server
     src = replace(SOURCES["msd"][0], urls=(f"{base}/nothing.zip",))

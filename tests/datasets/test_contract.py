@@ -1,0 +1,38 @@
+"""Every adapter in datasets/ honours the Dataset contract the harness relies on."""
+
+from __future__ import annotations
+
+import pytest
+
+from ntkbench.harness.contracts import TASKS
+
+EXPECTED = {"digits", "breast_cancer", "wine", "diabetes", "iris", "uci_gal", "uci_fd121", "pmlb", "mnist",
+            "fashion_mnist", "cifar10", "synthetic", "ct_slice", "workloads", "msd", "csv", "svmlight", "npz"}
+FILE_BACKED = {"uci_gal", "uci_fd121", "pmlb", "mnist", "fashion_mnist", "cifar10", "ct_slice", "workloads", "msd"}
+
+
+def test_every_issue_dataset_has_an_adapter(adapters):
+    assert EXPECTED <= set(adapters)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_adapter_contract(name, adapters, home):
+    cls = adapters[name]
+    assert cls.name == name and isinstance(cls.version, str)
+    assert cls.params and all(isinstance(v, list) and v for v in cls.params.values())
+    assert "n_train" not in cls.params and "n_test" not in cls.params  # the harness owns these
+    for param, valid in getattr(cls, "choices", {}).items():
+        assert cls.params[param][0] in valid, f"default {param} not among its choices"
+    with pytest.raises(ValueError, match="valid parameters"):
+        cls.check_params({"no_such_param": 1})
+    ds = cls()
+    info = ds.describe()
+    assert info["task"] in (*TASKS, "auto") and isinstance(info["present"], bool)
+    reason = ds.unavailable()
+    if name in FILE_BACKED:  # the private data home is empty
+        assert reason and str(home) in reason and ("ntkbench prepare" in reason or "NTKBENCH_DATA" in reason)
+        assert info["present"] is False
+    elif name in {"csv", "svmlight", "npz"}:
+        assert "path" in reason
+    else:
+        assert reason is None and info["present"] is True
