@@ -78,9 +78,13 @@ class DualActivation:
         """E[σ′(u) σ′(v)] for the same Gaussian pair (the NTK derivative map)."""
         raise NotImplementedError
 
-    def both(self, q1: Tensor, q2: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
-        """Both maps at once (subclasses share intermediate results such as arccos)."""
-        return self.nngp(q1, q2, c), self.dnngp(q1, q2, c)
+    def both(self, q1: Tensor, q2: Tensor, c: Tensor, scale: float = 1.0) -> tuple[Tensor, Tensor]:
+        """Both maps at once, each multiplied by ``scale`` (subclasses share work such as arccos
+        and fold ``scale`` into their constants). ``c`` is not modified."""
+        nngp, dnngp = self.nngp(q1, q2, c), self.dnngp(q1, q2, c)
+        if scale != 1.0:
+            nngp, dnngp = nngp * scale, dnngp * scale
+        return nngp, dnngp
 
     def variance(self, q: Tensor) -> Tensor:
         """E[σ(u)²] for u ~ N(0, q): the diagonal of the NNGP map."""
@@ -115,12 +119,16 @@ class ABReLU(DualActivation):
         self.a, self.b = float(a), float(b)
         self.name = name or f"ab_relu(a={_fmt(a)},b={_fmt(b)})"
 
-    def both(self, q1: Tensor, q2: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
+    def both(self, q1: Tensor, q2: Tensor, c: Tensor, scale: float = 1.0) -> tuple[Tensor, Tensor]:
+        # Hot path of every ReLU kernel: one arccos and one sqrt per entry, few passes, no copies.
         r1, r2, rho = cosine(q1, q2, c)
-        phi = torch.acos(rho.neg())                     # π − arccos ρ
-        k1 = torch.sqrt((1.0 - rho * rho).clamp_(min=0.0)).addcmul_(rho, phi)  # π κ1(ρ)
-        gain = (self.a - self.b) ** 2 / (2.0 * _PI)
-        ab = self.a * self.b
+        phi = torch.neg(rho)
+        phi.acos_()                                     # φ = π − arccos ρ
+        k1 = torch.addcmul(torch.ones((), dtype=rho.dtype, device=rho.device), rho, rho, value=-1.0)
+        k1.sqrt_().addcmul_(rho, phi)                   # π κ1(ρ) = √(1 − ρ²) + ρφ
+        del rho
+        gain = scale * (self.a - self.b) ** 2 / (2.0 * _PI)
+        ab = scale * self.a * self.b
         nngp = k1.mul_(r1 * gain).mul_(r2)
         dnngp = phi.mul_(gain)
         if ab != 0.0:
@@ -306,10 +314,10 @@ class ExpNormalized(DualActivation):
         self.gamma = float(gamma)
         self.name = f"exp_normalized(gamma={_fmt(gamma)})"
 
-    def both(self, q1: Tensor, q2: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
+    def both(self, q1: Tensor, q2: Tensor, c: Tensor, scale: float = 1.0) -> tuple[Tensor, Tensor]:
         r1, r2, rho = cosine(q1, q2, c)
         e = torch.exp(rho.sub_(1.0).mul_(self.gamma))
-        return e * r1 * r2, e.mul_(self.gamma)
+        return e * (r1 * scale) * r2, e.mul_(self.gamma * scale)
 
     def nngp(self, q1: Tensor, q2: Tensor, c: Tensor) -> Tensor:
         return self.both(q1, q2, c)[0]
@@ -349,16 +357,16 @@ class RectifiedMonomial(DualActivation):
         self.degree = int(degree)
         self.name = f"rect_monomial(degree={self.degree})"
 
-    def both(self, q1: Tensor, q2: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
+    def both(self, q1: Tensor, q2: Tensor, c: Tensor, scale: float = 1.0) -> tuple[Tensor, Tensor]:
         n = self.degree
         r1, r2, rho = cosine(q1, q2, c)
-        scale = r1 * r2
+        root = r1 * r2
         phi = torch.acos(rho.neg())
         s = torch.sqrt((1.0 - rho * rho).clamp_(min=0.0))
-        nngp = _arccos_j(n, rho, phi, s) * scale ** n / (2.0 * _PI)
+        nngp = _arccos_j(n, rho, phi, s) * root ** n * (scale / (2.0 * _PI))
         if n == 0:
             return nngp, torch.zeros_like(nngp)
-        dnngp = _arccos_j(n - 1, rho, phi, s) * scale ** (n - 1) * (n * n / (2.0 * _PI))
+        dnngp = _arccos_j(n - 1, rho, phi, s) * root ** (n - 1) * (scale * n * n / (2.0 * _PI))
         return nngp, dnngp
 
     def nngp(self, q1: Tensor, q2: Tensor, c: Tensor) -> Tensor:

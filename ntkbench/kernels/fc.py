@@ -35,16 +35,14 @@ def _fc_block(x1: Tensor, x2: Tensor, v1: list[Tensor], v2: list[Tensor], dual: 
     for h in range(len(v1)):
         q1, q2 = v1[h][:, None], v2[h][None, :]
         if want_ntk:
-            nngp, dnngp = dual.both(q1, q2, sigma)
-            theta.mul_(dnngp).mul_(w2)
+            nngp, dnngp = dual.both(q1, q2, sigma, scale=w2)
         else:
-            nngp = dual.nngp(q1, q2, sigma)
+            nngp = dual.nngp(q1, q2, sigma).mul_(w2)
         del sigma
-        sigma = nngp.mul_(w2)
-        if b2:
-            sigma.add_(b2)
+        sigma = nngp.add_(b2) if b2 else nngp
         if want_ntk:
-            theta.add_(sigma)
+            theta = torch.addcmul(sigma, theta, dnngp)          # Θʰ = Θʰ⁻¹·Σ̇ʰ + Σʰ
+            del dnngp
     return sigma, theta
 
 
