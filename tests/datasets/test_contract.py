@@ -36,3 +36,14 @@ def test_adapter_contract(name, adapters, home):
         assert "path" in reason
     else:
         assert reason is None and info["present"] is True
+
+
+def test_group_expansion(adapters):
+    from ntkbench.data.adapter import expand_group
+    from ntkbench.data.fd121_catalog import ARORA2020
+
+    fd = adapters["uci_fd121"]
+    assert expand_group(fd, "name", "arora2020") == ARORA2020
+    assert expand_group(fd, "name", ["iris", "arora2020"])[:2] == ["iris", "abalone"]
+    assert expand_group(fd, "fold", 2) == [2]
+    assert set(expand_group(adapters["pmlb"], "name", "regression")) >= {"537_houses", "1028_SWD"}
