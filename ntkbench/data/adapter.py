@@ -101,6 +101,10 @@ class FileDataset(Dataset):
         info.update(getattr(self, "facts", {}))
         if self.choices:
             info["choices"] = {k: list(v) for k, v in self.choices.items()}
+        if "name" in self.choices:  # a collection: how many of its members are here
+            names = self.choices["name"]
+            here = sum(self.unavailable(name=n) is None for n in names)
+            info["members_present"] = f"{here} of {len(names)}"
         return info
 
 

@@ -98,3 +98,14 @@ def test_data_home_list_and_missing_error(tmp_path, monkeypatch):
     assert homes.writable_home() == a and a.is_dir()
     monkeypatch.delenv("NTKBENCH_DATA")
     assert homes.data_home() == homes.DEFAULT_HOME.expanduser()
+
+
+def test_cache_unwritable_still_returns_arrays(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("NTKBENCH_CACHE", str(blocker / "cache"))
+    src = tmp_path / "s.txt"
+    src.write_text("1\n")
+    with pytest.warns(RuntimeWarning, match="NTKBENCH_CACHE"):
+        out = cache.cached_arrays("t", [src], lambda: {"a": np.arange(3)})
+    np.testing.assert_array_equal(out["a"], [0, 1, 2])

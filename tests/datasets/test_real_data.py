@@ -147,3 +147,9 @@ def test_cifar10_auto_uses_lossy_jpeg_when_no_pickles(real_home, adapters):
         pytest.skip("official CIFAR-10 batches are present in the data home")
     assert ds.unavailable() is None and ds.describe()["lossy"] is True
     assert "ntkbench prepare cifar10" in ds.unavailable(source="pickle")
+
+
+def test_collections_report_members_present(real_home, adapters):
+    assert adapters["uci_gal"]().describe()["members_present"] == "9 of 9"
+    assert adapters["uci_fd121"]().describe()["members_present"] == "115 of 116"  # all but pima
+    assert adapters["pmlb"]().describe()["members_present"] == "53 of 53"
