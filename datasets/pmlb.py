@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ntkbench.data.adapter import FileDataset, check_choice, make_split, validate_transform
+from ntkbench.data.adapter import FileDataset, make_split, validate_transform
 from ntkbench.data.cache import cached_arrays
 from ntkbench.data.formats import pmlb as fmt
 from ntkbench.data.pmlb_catalog import PMLB

@@ -6,7 +6,6 @@ test statistic leaks into training. Functions take and return float32 arrays.
 
 from __future__ import annotations
 
-from typing import Sequence
 
 import numpy as np
 

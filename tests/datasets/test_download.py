@@ -161,7 +161,6 @@ def test_prepare_idx_files_checks_md5_and_content_hash(home, server, adapters):
 
 
 def test_prepare_file_set_fetches_missing_files_and_checks_each(home, server, adapters):
-    from ntkbench.data.download import prepare_file_set
     from ntkbench.data.sources import FileSet
 
     base, served, hits = server
