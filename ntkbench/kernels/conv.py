@@ -1,9 +1,11 @@
 """Exact convolutional NTK / NNGP (CNTK-GAP, CNTK-V, Myrtle) by the pixel-pair dynamic program.
 
 Every quantity is a pixel-pair tensor T[p, p′] between two images. For a block of b1 × b2 image
-pairs the tensors have shape (b1, H, W, b2, H, W), so the activation is one batched elementwise
+pairs the tensors have shape (b1, b2, H, H′, W, W′), so the activation is one batched elementwise
 pass and the convolution ("patch sum" over aligned f × f offsets, Arora et al.'s tr over
-D_{ij,i′j′}) is a sum of 2f shifted slices. The first layer is an im2col matrix product.
+D_{ij,i′j′}) is a sum of 2f shifted slices, the first f of them over contiguous W × W′ slabs. The
+first layer is an im2col matrix product. Small blocks (default: one image pair per block side
+of 1-2 images) keep the working set in the CPU cache.
 
 Conventions (``../shared/spec/algorithms.md`` §1.3, Arora et al. 2019, generalised):
 
@@ -82,8 +84,10 @@ def _patchsum_axes(t: Tensor, ax1: int, ax2: int, f: int, padding: str) -> Tenso
     lo, _ = _pads(f, padding)
     if padding == "valid":
         m = n - f + 1
-        out = t.narrow(ax1, 0, m).narrow(ax2, 0, m).clone()
-        for a in range(1, f):
+        if f == 1:
+            return t.clone()
+        out = torch.add(t.narrow(ax1, 0, m).narrow(ax2, 0, m), t.narrow(ax1, 1, m).narrow(ax2, 1, m))
+        for a in range(2, f):
             out += t.narrow(ax1, a, m).narrow(ax2, a, m)
         return out
     out = t.clone()                                  # the a = lo (zero-shift) term
@@ -100,20 +104,20 @@ def _patchsum_axes(t: Tensor, ax1: int, ax2: int, f: int, padding: str) -> Tenso
 
 
 def patchsum(t: Tensor, f: int, padding: str) -> Tensor:
-    """The f × f "conv" of a pixel-pair tensor of shape (b1, H, W, b2, H, W)."""
-    return _patchsum_axes(_patchsum_axes(t, 1, 4, f, padding), 2, 5, f, padding)
+    """The f × f "conv" of a pixel-pair tensor of shape (b1, b2, H, H′, W, W′)."""
+    return _patchsum_axes(_patchsum_axes(t, 2, 3, f, padding), 4, 5, f, padding)
 
 
 def _pool_pairs(t: Tensor, k: int) -> Tensor:
-    """k × k average pooling (stride k, VALID) of both images of a (b1, H, W, b2, H, W) tensor."""
-    b1, h, w, b2 = t.shape[0], t.shape[1] // k, t.shape[2] // k, t.shape[3]
-    t = t[:, :h * k, :w * k, :, :h * k, :w * k]
-    return t.reshape(b1, h, k, w, k, b2, h, k, w, k).mean(dim=(2, 4, 7, 9))
+    """k × k average pooling (stride k, VALID) of both images of a (b1, b2, H, H′, W, W′) tensor."""
+    b1, b2, h, w = t.shape[0], t.shape[1], t.shape[2] // k, t.shape[4] // k
+    t = t[:, :, :h * k, :h * k, :w * k, :w * k]
+    return t.reshape(b1, b2, h, k, h, k, w, k, w, k).mean(dim=(3, 5, 7, 9))
 
 
 def _first_layer(x1: Tensor, x2: Tensor, f: int, padding: str, self_pairs: bool = False) -> Tensor:
-    """Σ⁽⁰⁾ without bias, by im2col: ⟨patch(x1, p), patch(x2, p′)⟩, shape (b1, Ho, Wo, b2, Ho, Wo);
-    with ``self_pairs`` each image only with itself: shape (b, Ho, Wo, 1, Ho, Wo)."""
+    """Σ⁽⁰⁾ without bias, by im2col: ⟨patch(x1, p), patch(x2, p′)⟩, shape (b1, b2, H, H′, W, W′);
+    with ``self_pairs`` each image only with itself: shape (b, 1, H, H′, W, W′)."""
     lo, hi = _pads(f, padding)
     h, w = _out_size(x1.shape[2], f, padding), _out_size(x1.shape[3], f, padding)
 
@@ -124,34 +128,37 @@ def _first_layer(x1: Tensor, x2: Tensor, f: int, padding: str, self_pairs: bool 
 
     if self_pairs:
         c1 = cols(x1)
-        return torch.bmm(c1, c1.transpose(1, 2)).view(x1.shape[0], h, w, 1, h, w)
+        gram = torch.bmm(c1, c1.transpose(1, 2)).view(x1.shape[0], 1, h, w, h, w)
+        return gram.permute(0, 1, 2, 4, 3, 5).contiguous()
     c1 = cols(x1).reshape(-1, x1.shape[1] * f * f)
     c2 = c1 if x2 is x1 else cols(x2).reshape(-1, x2.shape[1] * f * f)
-    return (c1 @ c2.T).view(x1.shape[0], h, w, x2.shape[0], h, w)
+    gram = (c1 @ c2.T).view(x1.shape[0], h, w, x2.shape[0], h, w)
+    return gram.permute(0, 3, 1, 4, 2, 5).contiguous()
 
 
 def _self_diag(t: Tensor) -> Tensor:
-    """Pixel variances of self pairs: t of shape (B, H, W, 1, H, W) -> (B, H, W)."""
-    return torch.diagonal(torch.diagonal(t[:, :, :, 0], dim1=1, dim2=3), dim1=1, dim2=2)
+    """Pixel variances of self pairs: t of shape (B, 1, H, H′, W, W′) -> (B, H, W)."""
+    return _pixel_diagonal(t)[:, 0]
 
 
 def _views(v1: Tensor, v2: Tensor, self_pairs: bool, diagonal: bool) -> tuple[Tensor, Tensor]:
     """Broadcastable variance views for pair tensors (or their pixel diagonals)."""
     if diagonal:                       # tensors (b1, b2, H, W)
         return v1[:, None], (v2[:, None] if self_pairs else v2[None])
-    return v1[:, :, :, None, None, None], (v2[:, None, None, None] if self_pairs else v2[None, None, None])
+    q2 = v2[:, None, None, :, None, :] if self_pairs else v2[None, :, None, :, None, :]
+    return v1[:, None, :, None, :, None], q2
 
 
 def _pixel_diagonal(t: Tensor) -> Tensor:
-    """(b1, H, W, b2, H, W) -> (b1, b2, H, W): entries with p = p′."""
-    return torch.diagonal(torch.diagonal(t, dim1=1, dim2=4), dim1=1, dim2=3)
+    """(b1, b2, H, H′, W, W′) -> (b1, b2, H, W): entries with p = p′."""
+    return torch.diagonal(torch.diagonal(t, dim1=2, dim2=3), dim1=2, dim2=3)
 
 
 def _run_plan(x1: Tensor, x2: Tensor, plan: Sequence[Layer], dual: DualActivation, *, w2: float, b2: float,
-              readout: str, fix: bool, want_ntk: bool, self_pairs: bool,
+              readout: str, fix: bool, want_ntk: bool, self_pairs: bool, want_nngp: bool = True,
               variances: tuple[list[Tensor], list[Tensor]] | None) -> tuple[Tensor, Tensor | None, list[Tensor]]:
-    """Run ``plan`` on a block; returns NNGP (b1, b2), NTK (b1, b2) or None, and the recorded
-    per-activation pixel variances (self pairs only)."""
+    """Run ``plan`` on a block; returns NNGP (b1, b2) (None when not ``want_nngp`` allows skipping
+    it), NTK (b1, b2) or None, and the recorded per-activation pixel variances (self pairs only)."""
     first = plan[0]
     sigma = _first_layer(x1, x2, first.size, first.padding, self_pairs)
     if b2:
@@ -164,16 +171,20 @@ def _run_plan(x1: Tensor, x2: Tensor, plan: Sequence[Layer], dual: DualActivatio
     for i, layer in enumerate(plan[1:], start=1):
         if layer.kind == "conv":
             f_act = layer.size
+            shared = theta is sigma               # fixed first layer: Θ⁽¹⁾ = Σ⁽¹⁾, convolve once
             sigma = patchsum(sigma, layer.size, layer.padding)
             if b2:
                 sigma.add_(b2)
-            if theta is not None:
+            if shared:
+                theta = sigma
+            elif theta is not None:
                 theta = patchsum(theta, layer.size, layer.padding)
                 if b2:
                     theta.add_(b2)
         elif layer.kind == "pool":
+            shared = theta is sigma
             sigma = _pool_pairs(sigma, layer.size)
-            theta = _pool_pairs(theta, layer.size) if theta is not None else None
+            theta = sigma if shared else (_pool_pairs(theta, layer.size) if theta is not None else None)
         else:
             last = i == acts[-1]
             diagonal = last and readout == "flatten"
@@ -188,25 +199,26 @@ def _run_plan(x1: Tensor, x2: Tensor, plan: Sequence[Layer], dual: DualActivatio
                 theta = _pixel_diagonal(theta) if theta is not None else None
             q1, q2 = _views(v1, v2, self_pairs, diagonal)
             scale = w2 / (f_act * f_act)
-            if want_ntk:
+            if last and fix and want_ntk and not want_nngp:
+                # Only Θ ⊙ K̇ is needed: no NNGP map (and for ReLU no square root) at the last layer.
+                theta = theta * dual.dnngp(q1, q2, sigma).mul_(scale) if theta is not None else \
+                    torch.zeros_like(sigma)
+                sigma = None
+            elif want_ntk:
                 nngp, dnngp = dual.both(q1, q2, sigma, scale=scale)
-                if theta is None:                       # fixed first layer: Θ⁽⁰⁾ = 0
-                    theta = torch.zeros((), dtype=sigma.dtype, device=sigma.device)
-                theta = theta * dnngp if (last and fix) else torch.addcmul(nngp, theta, dnngp)
+                if theta is None:                       # fixed first layer: Θ⁽⁰⁾ = 0, so Θ = K
+                    theta = torch.zeros_like(nngp) if (last and fix) else nngp
+                else:
+                    theta = theta * dnngp if (last and fix) else torch.addcmul(nngp, theta, dnngp)
                 del dnngp
             else:
                 nngp = dual.nngp(q1, q2, sigma).mul_(scale)
             sigma = nngp
             k += 1
-    if readout == "flatten":
-        dims = (2, 3)
-        nngp_out = sigma.sum(dim=dims)
-        ntk_out = theta.sum(dim=dims) if want_ntk else None
-    else:
-        dims = (1, 2, 4, 5)
-        nngp_out = sigma.mean(dim=dims)
-        ntk_out = theta.mean(dim=dims) if want_ntk else None
-    if b2:
+    reduce = (lambda t: t.sum(dim=(2, 3))) if readout == "flatten" else (lambda t: t.mean(dim=(2, 3, 4, 5)))
+    nngp_out = reduce(sigma) if sigma is not None else None
+    ntk_out = reduce(theta) if want_ntk else None
+    if b2 and nngp_out is not None:
         nngp_out.add_(b2)
         if want_ntk and not fix:
             ntk_out.add_(b2)
@@ -253,19 +265,22 @@ def conv_plan_kernel(x1: Any, x2: Any | None, plan: Sequence[Layer], *, activati
             raise ValueError(f"images of shape {tuple(a.shape[1:])} are too small for this architecture "
                              f"(spatial size drops below 1 at a {layer.kind} layer)")
     want_ntk = "ntk" in names
-    opts = dict(w2=w * w, b2=b * b, readout=readout, fix=bool(fix_first_last), want_ntk=want_ntk)
+    opts = dict(w2=w * w, b2=b * b, readout=readout, fix=bool(fix_first_last), want_ntk=want_ntk,
+                want_nngp="nngp" in names)
     bs = int(block_size) if block_size else _block_size(a.shape, plan, a.element_size(), max_block_bytes)
     if bs < 1:
         raise ValueError(f"block_size must be >= 1, got {block_size!r}")
 
     def self_variances(x: Tensor) -> list[Tensor]:
-        chunks = [_run_plan(x[i:i + bs * bs], x[i:i + bs * bs], plan, dual, **{**opts, "want_ntk": False},
+        chunks = [_run_plan(x[i:i + bs * bs], x[i:i + bs * bs], plan, dual,
+                            **{**opts, "want_ntk": False, "want_nngp": True},
                             self_pairs=True, variances=None)[2] for i in range(0, x.shape[0], bs * bs)]
         return [torch.cat(parts) for parts in zip(*chunks)]
 
     n1, n2 = a.shape[0], c.shape[0]
-    nngp_out = torch.empty((n1, n2), dtype=dt, device=a.device)
+    nngp_out = torch.empty((n1, n2), dtype=dt, device=a.device) if "nngp" in names else None
     ntk_out = torch.empty((n1, n2), dtype=dt, device=a.device) if want_ntk else None
+    want_nngp = nngp_out is not None
     with torch.no_grad():
         v1 = self_variances(a)
         v2 = v1 if symmetric else self_variances(c)
@@ -275,16 +290,14 @@ def conv_plan_kernel(x1: Any, x2: Any | None, plan: Sequence[Layer], *, activati
                 rj = slice(j, min(j + bs, n2))
                 sig, th, _ = _run_plan(a[ri], c[rj], plan, dual, **opts, self_pairs=False,
                                        variances=([v[ri] for v in v1], [v[rj] for v in v2]))
-                if symmetric and i == j:
-                    sig = (sig + sig.T) / 2
-                    th = (th + th.T) / 2 if want_ntk else None
-                nngp_out[ri, rj] = sig
-                if want_ntk:
-                    ntk_out[ri, rj] = th
-                if symmetric and j != i:
-                    nngp_out[rj, ri] = sig.T
-                    if want_ntk:
-                        ntk_out[rj, ri] = th.T
+                for out, val, wanted in ((nngp_out, sig, want_nngp), (ntk_out, th, want_ntk)):
+                    if not wanted:
+                        continue
+                    if symmetric and i == j:
+                        val = (val + val.T) / 2
+                    out[ri, rj] = val
+                    if symmetric and j != i:
+                        out[rj, ri] = val.T
     return package({"nngp": nngp_out, "ntk": ntk_out}, get, as_numpy)
 
 

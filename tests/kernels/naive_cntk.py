@@ -39,9 +39,20 @@ def _conv(t: np.ndarray, f: int, padding: str, b2: float) -> np.ndarray:
     return out
 
 
+def _pool(t: np.ndarray, k: int) -> np.ndarray:
+    h, w = t.shape[0] // k, t.shape[1] // k
+    out = np.zeros((h, w, h, w))
+    for i, j, m, n in itertools.product(range(h), range(w), range(h), range(w)):
+        out[i, j, m, n] = np.mean([t[i * k + a, j * k + b, m * k + c, n * k + d]
+                                   for a, b, c, d in itertools.product(range(k), repeat=4)])
+    return out
+
+
 def naive_cntk(x: np.ndarray, y: np.ndarray, *, depth: int, f: int, padding: str, pooling: str, fix: bool,
-               activation: str = "relu", w_std: float = math.sqrt(2), b_std: float = 0.0) -> tuple[float, float]:
-    """(NNGP, NTK) of one image pair x, y of shape (C, H, W)."""
+               activation: str = "relu", w_std: float = math.sqrt(2), b_std: float = 0.0,
+               pool_after: tuple[int, ...] = ()) -> tuple[float, float]:
+    """(NNGP, NTK) of one image pair x, y of shape (C, H, W); ``pool_after`` lists activation
+    indices (1-based) followed by 2×2 average pooling."""
     w2, b2 = w_std ** 2, b_std ** 2
     gram = {key: np.einsum("cij,ckl->ijkl", u, v) for key, (u, v) in
             {"xy": (x, y), "xx": (x, x), "yy": (y, y)}.items()}
@@ -58,6 +69,9 @@ def naive_cntk(x: np.ndarray, y: np.ndarray, *, depth: int, f: int, padding: str
                 if key == "xy":
                     dot[i, j, k, l] = w2 / f ** 2 * ed
         theta = theta * dot if (h == depth and fix) else theta * dot + new["xy"]
+        if h in pool_after:
+            new = {key: _pool(v, 2) for key, v in new.items()}
+            theta = _pool(theta, 2)
         if h < depth:
             sig = {key: _conv(v, f, padding, b2) for key, v in new.items()}
             theta = _conv(theta, f, padding, b2)
