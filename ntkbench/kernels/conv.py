@@ -225,8 +225,36 @@ def _run_plan(x1: Tensor, x2: Tensor, plan: Sequence[Layer], dual: DualActivatio
     return nngp_out, ntk_out, recorded
 
 
+def _boxsum(v: Tensor, f: int, padding: str) -> Tensor:
+    """Sum over f × f windows of per-pixel maps v of shape (n, H, W), zero outside."""
+    lo, hi = _pads(f, padding)
+    v = v[:, None]
+    if lo or hi:
+        v = F.pad(v, (lo, hi, lo, hi))
+    return F.conv2d(v, torch.ones((1, 1, f, f), dtype=v.dtype, device=v.device))[:, 0]
+
+
+def pixel_variances(x: Tensor, plan: Sequence[Layer], dual: DualActivation, w2: float, b2: float) -> list[Tensor]:
+    """Σ⁽ʰ⁾(x, x)[p, p] at every activation, for plans without pooling, in O(pixels · f²) per image:
+    the diagonal of a patch sum is the box sum of the diagonal."""
+    if any(layer.kind == "pool" for layer in plan):
+        raise ValueError("pixel_variances needs a plan without pooling")
+    out: list[Tensor] = []
+    v = (x * x).sum(1)
+    f_act = 1
+    for layer in plan:
+        if layer.kind == "conv":
+            v = _boxsum(v, layer.size, layer.padding) + b2
+            f_act = layer.size
+        else:
+            out.append(v)
+            v = dual.variance(v) * (w2 / (f_act * f_act))
+    return out
+
+
 def _block_size(shape: Sequence[int], plan: Sequence[Layer], itemsize: int, max_bytes: float) -> int:
-    """Images per block side so that about 10 live pixel-pair tensors fit in ``max_bytes``."""
+    """Images per block side so that about 10 live pixel-pair tensors fit in ``max_bytes`` (the
+    default budget is about the CPU's last-level cache: small blocks run faster than big ones)."""
     first = plan[0]
     pixels = _out_size(shape[2], first.size, first.padding) * _out_size(shape[3], first.size, first.padding)
     per_pair = 10 * itemsize * pixels * pixels
@@ -272,6 +300,8 @@ def conv_plan_kernel(x1: Any, x2: Any | None, plan: Sequence[Layer], *, activati
         raise ValueError(f"block_size must be >= 1, got {block_size!r}")
 
     def self_variances(x: Tensor) -> list[Tensor]:
+        if not any(layer.kind == "pool" for layer in plan):
+            return pixel_variances(x, plan, dual, w * w, b * b)
         chunks = [_run_plan(x[i:i + bs * bs], x[i:i + bs * bs], plan, dual,
                             **{**opts, "want_ntk": False, "want_nngp": True},
                             self_pairs=True, variances=None)[2] for i in range(0, x.shape[0], bs * bs)]
@@ -310,8 +340,9 @@ _HW_DOC = """
     block_size : int, optional
         Images per block side (b1 = b2 = block_size pairs are computed together); by default
         chosen so that a block needs about ``max_block_bytes``.
-    max_block_bytes : float, default=2**29
-        Working-memory budget of one block (the output matrix comes on top).
+    max_block_bytes : float, default=2**26
+        Working-memory budget of one block (the output matrix comes on top); at least one image
+        pair is computed at a time whatever the budget.
 """
 
 
@@ -331,7 +362,7 @@ def cntk_kernel(
     dtype: Any = torch.float64,
     device: str | torch.device | None = None,
     block_size: int | None = None,
-    max_block_bytes: float = 2 ** 29,
+    max_block_bytes: float = 2 ** 26,
 ) -> Any:
     """Exact CNTK / CNN-GP of a network of ``depth`` [conv f×f, activation] layers and a readout.
 
@@ -397,7 +428,7 @@ def myrtle_kernel(
     dtype: Any = torch.float64,
     device: str | torch.device | None = None,
     block_size: int | None = None,
-    max_block_bytes: float = 2 ** 29,
+    max_block_bytes: float = 2 ** 26,
 ) -> Any:
     """Exact NTK / NNGP of the Myrtle-5/7/10 networks (3×3 SAME convs, average pooling).
 

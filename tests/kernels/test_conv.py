@@ -136,3 +136,19 @@ def test_bad_inputs_raise(rng):
         cntk_kernel(rng.normal(size=(2, 25)), depth=1)
     with pytest.raises(ValueError, match="image shape"):
         cntk_kernel(rng.normal(size=(2, 1, 5, 5)), rng.normal(size=(2, 1, 6, 6)), depth=1)
+
+
+def test_cheap_pixel_variances_equal_the_self_pair_diagonal(rng):
+    """The O(pixels) variance recursion equals the diagonal of the full self-pair dynamic program."""
+    from ntkbench.kernels.conv import _run_plan, cntk_plan, pixel_variances
+    from ntkbench.kernels.registry import get_activation
+
+    x = torch.from_numpy(rng.normal(size=(3, 2, 7, 6)))
+    for f, padding in [(3, "same"), (2, "valid"), (4, "same")]:
+        plan = cntk_plan(3, f, padding)
+        dual = get_activation("gelu")
+        fast = pixel_variances(x, plan, dual, 1.7, 0.2)
+        _, _, full = _run_plan(x, x, plan, dual, w2=1.7, b2=0.2, readout="gap", fix=False, want_ntk=False,
+                               self_pairs=True, variances=None)
+        for a, b in zip(fast, full):
+            torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
