@@ -111,26 +111,3 @@ class FileDataset(Dataset):
 def validate_transform(value: str) -> None:
     """Check an input-transform parameter value."""
     check_choice("transform", value, INPUT_TRANSFORMS)
-
-
-def expand_group(dataset_cls: type[Dataset], param: str, value: Any) -> list[Any]:
-    """Values a suite's ``param = value`` stands for: a named group (e.g. ``"arora2020"``) or itself.
-
-    Adapters declare groups as ``groups = {"name": {"arora2020": [...]}}``; suites may write
-    ``name = "arora2020"`` (or a list mixing groups and names), and the runner expands it to one
-    cell per member.
-
-    Examples
-    --------
-    >>> class D(Dataset):
-    ...     name = "d"
-    ...     groups = {"name": {"small": ["a", "b"]}}
-    >>> expand_group(D, "name", "small"), expand_group(D, "name", "c")
-    (['a', 'b'], ['c'])
-    """
-    groups = getattr(dataset_cls, "groups", {}).get(param, {})
-    values = value if isinstance(value, list) else [value]
-    out: list[Any] = []
-    for v in values:
-        out.extend(groups[v] if isinstance(v, str) and v in groups else [v])
-    return out

@@ -89,7 +89,10 @@ class Split:
 
     @property
     def n_classes(self) -> int:
-        """Number of classes (classification only)."""
+        """Number of classes (classification only): ``metadata["n_classes"]`` when the dataset
+        states it, else one more than the largest label present."""
+        if "n_classes" in self.metadata:
+            return int(self.metadata["n_classes"])
         labels = [self.y_train, self.y_test] + ([self.y_val] if self.y_val is not None else [])
         return int(max(int(np.max(y)) for y in labels)) + 1
 
@@ -134,6 +137,27 @@ class _Plugin:
     requires: ClassVar[tuple[str, ...]] = ()
     #: Bump when a change alters results, so cached rows are recomputed.
     version: ClassVar[str] = "1"
+    #: Named groups of parameter values, e.g. ``{"name": {"arora2020": [...]}}``: a suite may give
+    #: a group name (or a list mixing groups and values) and gets one cell per member.
+    groups: ClassVar[Mapping[str, Mapping[str, list]]] = {}
+
+    @classmethod
+    def expand_values(cls, param: str, value: Any) -> list[Any]:
+        """The values that ``param = value`` in a suite stands for, with group names expanded.
+
+        Examples
+        --------
+        >>> class D(Dataset):
+        ...     name = "d"
+        ...     groups = {"name": {"small": ["a", "b"]}}
+        >>> D.expand_values("name", "small"), D.expand_values("name", ["c", "small"])
+        (['a', 'b'], ['c', 'a', 'b'])
+        """
+        groups = cls.groups.get(param, {})
+        out: list[Any] = []
+        for v in value if isinstance(value, list) else [value]:
+            out.extend(groups[v] if isinstance(v, str) and v in groups else [v])
+        return out
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:
@@ -177,8 +201,8 @@ class Dataset(_Plugin):
     def prepare(self) -> None:
         """Fetch the data into the data home (idempotent). Datasets shipped locally need nothing."""
 
-    def unavailable(self) -> str | None:
-        """Why this dataset cannot load here (missing file or dependency), or None when it can."""
+    def unavailable(self, **params: Any) -> str | None:
+        """Why this dataset cannot load ``params`` here (missing file or dependency), or None."""
         return self.missing_requirements()
 
     def describe(self) -> dict[str, Any]:

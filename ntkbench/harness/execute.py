@@ -16,7 +16,8 @@ from ntkbench.harness import metrics
 from ntkbench.harness.contracts import Method, Split, TargetKernel
 from ntkbench.harness.environment import environment
 from ntkbench.harness.registry import Registry
-from ntkbench.harness.suite import Cell
+from ntkbench.data.errors import DataMissingError
+from ntkbench.harness.suite import UNIVERSAL_DATASET_PARAMS, Cell
 from ntkbench.harness.timing import PhaseTimer, peak_memory_mib, reset_peak_memory
 from ntkbench.solvers import RidgePath
 
@@ -48,12 +49,17 @@ def make_row(cell: Cell, suite: str, device: str = "cpu", **outcome: Any) -> dic
 def _run(cell: Cell, registry: Registry, *, cache_dir: Path | None, device: str) -> dict[str, Any]:
     method_cls = registry.method(cell.method)
     dataset_cls = registry.dataset(cell.dataset)
-    reason = method_cls.missing_requirements() or dataset_cls().unavailable()
+    own_params = {k: v for k, v in cell.dataset_params.items() if k not in UNIVERSAL_DATASET_PARAMS}
+    reason = method_cls.missing_requirements() or dataset_cls().unavailable(**own_params)
     if reason:
         return {"status": "skipped", "error": reason}
     timer = PhaseTimer(device)
-    with timer("load"):
-        split = load_split(cell.dataset, json.dumps(dict(cell.dataset_params), sort_keys=True), cell.seed, registry)
+    try:
+        with timer("load"):
+            split = load_split(cell.dataset, json.dumps(dict(cell.dataset_params), sort_keys=True), cell.seed,
+                               registry)
+    except DataMissingError as exc:  # data absent here: skip with the fetch command, retried next run
+        return {"status": "skipped", "error": str(exc)}
     method = method_cls(random_state=cell.seed, device=device, **cell.method_params)
     reason = method.skip(split)
     if reason:
@@ -100,7 +106,8 @@ def _evaluate(method: Method, split: Split, cell: Cell, timer: PhaseTimer, cache
     elif X_all.ndim == 2:
         shape = (-1, *split.image_shape)
         X_all, X_test = X_all.reshape(shape), X_test.reshape(shape)
-    out: dict[str, Any] = {"metrics": {"n_train": int(len(X_all)), "n_test": int(len(X_test))}}
+    out: dict[str, Any] = {"metrics": {"n_train": int(len(X_all)), "n_test": int(len(X_test)),
+                                       "lossy_data": bool(split.metadata.get("lossy", False))}}
     m = out["metrics"]
 
     if method.output == "predictions":
@@ -164,6 +171,8 @@ def _encode_targets(split: Split, y_all: np.ndarray):
         return onehot - mean, lambda scores: np.argmax(scores + mean, axis=1)
     y = y_all.astype(np.float64)
     mean, std = y.mean(axis=0), y.std(axis=0)
+    if split.metadata.get("y_center_only"):  # e.g. CT slices in paper 1: targets centred, not scaled
+        std = np.ones_like(std)
     std = np.where(std > 0, std, 1.0)
     shape = y.shape
     return (y - mean) / std, lambda scores: (scores * std + mean).reshape((-1, *shape[1:]))

@@ -185,8 +185,10 @@ def load_suite(name_or_path: str | Path, registry: Registry | None = None) -> Su
             raise ValueError(f"{path}: the suite lists no {section} (add a [[{section}]] table)")
         for entry in raw[section]:
             _check_keys(entry, {"name", "params"}, f"{path} [[{section}]]")
-    methods = [(registry.method(e["name"]), grid) for e in raw["methods"] for grid in _expand(e.get("params", {}))]
-    datasets = [(registry.dataset(e["name"]), grid) for e in raw["datasets"] for grid in _expand(e.get("params", {}))]
+    methods = [(cls, grid) for e in raw["methods"] for cls in [registry.method(e["name"])]
+               for grid in _expand(cls, e.get("params", {}))]
+    datasets = [(cls, grid) for e in raw["datasets"] for cls in [registry.dataset(e["name"])]
+                for grid in _expand(cls, e.get("params", {}))]
     method_cells = [(cls, cls.check_params(p)) for cls, p in methods]
     dataset_cells = [(cls, _dataset_params(cls, p)) for cls, p in datasets]
     cells = [
@@ -204,11 +206,11 @@ def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None
         raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(allowed))}")
 
 
-def _expand(params: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _expand(cls: type, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(params, Mapping):
         raise ValueError(f"params must be a table of name = value or [values], got {params!r}")
     names = sorted(params)
-    grids = [params[k] if isinstance(params[k], list) else [params[k]] for k in names]
+    grids = [cls.expand_values(k, params[k]) for k in names]
     for k, grid in zip(names, grids):
         if not grid:
             raise ValueError(f"parameter {k!r} has an empty list of values")

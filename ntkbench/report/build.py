@@ -82,7 +82,9 @@ def _markdown(suite: Suite, store: Store, frame: pd.DataFrame, figures: list) ->
                          + [cell_text(row, "peak_mem_mb")])
         headers = (["method", metric_name] + [h for _, h in KERNEL_COLUMNS] + ["features"]
                    + [h for _, h in TIME_COLUMNS] + ["peak MiB"])
-        lines += [f"## {dataset_names[dataset_label]}", "", f"`{dataset_label}`", "",
+        lossy = bool(frame.loc[frame["dataset_label"] == dataset_label].get("m_lossy_data", pd.Series()).any())
+        note = ["**Lossy data** (a JPEG re-encoding): results are not comparable with published numbers.", ""]
+        lines += [f"## {dataset_names[dataset_label]}", "", f"`{dataset_label}`", "", *(note if lossy else []),
                   tabulate(table, headers=headers, tablefmt="github"), ""]
     for title, path in figures:
         if path is not None:

@@ -39,11 +39,10 @@ def test_adapter_contract(name, adapters, home):
 
 
 def test_group_expansion(adapters):
-    from ntkbench.data.adapter import expand_group
     from ntkbench.data.fd121_catalog import ARORA2020
 
     fd = adapters["uci_fd121"]
-    assert expand_group(fd, "name", "arora2020") == ARORA2020
-    assert expand_group(fd, "name", ["iris", "arora2020"])[:2] == ["iris", "abalone"]
-    assert expand_group(fd, "fold", 2) == [2]
-    assert set(expand_group(adapters["pmlb"], "name", "regression")) >= {"537_houses", "1028_SWD"}
+    assert fd.expand_values("name", "arora2020") == ARORA2020
+    assert fd.expand_values("name", ["iris", "arora2020"])[:2] == ["iris", "abalone"]
+    assert fd.expand_values("fold", 2) == [2]
+    assert set(adapters["pmlb"].expand_values("name", "regression")) >= {"537_houses", "1028_SWD"}

@@ -16,6 +16,7 @@ class Toy(Dataset):
     name = "toy"
     task = "regression"
     params = {"n": [60], "d": [3], "task": ["regression"]}
+    groups = {"n": {"small": [40, 50]}}
 
     def load(self, *, seed, **params):
         p = self.check_params(params)

@@ -92,3 +92,8 @@ def test_suite_without_methods_is_rejected(toy_root, write_suite):
     body = "[suite]\nseeds=[0]\n[[datasets]]\nname='toy'\n"
     with pytest.raises(ValueError, match="lists no methods"):
         load_suite(write_suite("empty", body))
+
+
+def test_group_names_expand_to_one_cell_per_member(toy_root, write_suite):
+    suite = load_suite(write_suite("g", BASIC.replace("n = [40, 60]", 'n = ["small", 60]')))
+    assert sorted({c.dataset_params["n"] for c in suite.cells}) == [40, 50, 60]
