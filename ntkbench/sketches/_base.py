@@ -28,6 +28,8 @@ def stratified_indices(rs: np.random.RandomState, population: int, size: int) ->
     used ⌊size/population⌋ or ⌈size/population⌉ times otherwise. Lower variance than sampling with
     replacement, same marginals, so every estimator built on it stays unbiased.
     """
+    if size == 0:
+        return np.zeros(0, dtype=np.int64)
     reps = -(-size // population)
     return np.concatenate([rs.permutation(population) for _ in range(reps)])[:size]
 

@@ -1,0 +1,6 @@
+"""Feature maps (scikit-learn transformers) whose inner products approximate neural kernels."""
+
+from ntkbench.features.ntk_random_features import NTKRandomFeatures
+from ntkbench.features.ntk_sketch import NTKSketch
+
+__all__ = ["NTKRandomFeatures", "NTKSketch"]

@@ -1,0 +1,102 @@
+"""The scikit-learn plumbing shared by the NTK feature maps: validation, batching, output arrays."""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ntkbench.arch import Arch
+
+
+class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Fit/transform skeleton; subclasses implement ``_build(n_features, rs, device)``.
+
+    ``_build`` returns a callable mapping an (n, d) tensor to (n, n_components) features.
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "depth": [Interval(Integral, 1, None, closed="left")],
+        "get": [StrOptions({"ntk", "nngp"})],
+        "activation": [StrOptions({"relu"})],
+        "w_std": [Interval(Real, 0, None, closed="neither")],
+        "b_std": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+    }
+
+    @classmethod
+    def from_arch(cls, arch: Arch, **params) -> "BaseNTKFeatures":
+        """An instance approximating the kernel of ``arch`` (an fc :class:`~ntkbench.arch.Arch`)."""
+        if arch.kind != "fc":
+            raise ValueError(f"{cls.__name__} handles fully-connected networks, got Arch.kind={arch.kind!r}")
+        return cls(depth=arch.depth, activation=arch.activation, w_std=arch.w_std, b_std=arch.b_std, **params)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Draw the random maps for inputs shaped like ``X`` (only its number of columns is used).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        self.arch_ = Arch(kind="fc", depth=int(self.depth), activation=self.activation,
+                          w_std=float(self.w_std), b_std=float(self.b_std))
+        if not math.isfinite(self.w_std) or not math.isfinite(self.b_std):
+            raise ValueError("w_std and b_std must be finite")
+        self.device_ = torch.device(self.device)
+        self.map_ = self._build(X.shape[1], check_random_state(self.random_state), self.device_)
+        self._n_features_out = self.n_components
+        return self
+
+    def transform(self, X, out: np.ndarray | None = None) -> np.ndarray:
+        """Features of ``X``, computed ``batch_size`` rows at a time.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            float32 input gives float32 features; anything else float64.
+        out : ndarray or numpy.memmap of shape (n_samples, n_components), optional
+            Preallocated output (e.g. a memmap for data larger than memory); filled and returned.
+            Memory beyond ``out`` stays O(batch_size × n_components).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components)
+        """
+        check_is_fitted(self, "map_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        shape = (X.shape[0], self.n_components)
+        if out is None:
+            out = np.empty(shape, dtype=X.dtype)
+        elif not isinstance(out, np.ndarray) or out.shape != shape:
+            raise ValueError(f"out must be an ndarray of shape {shape}, got "
+                             f"{getattr(out, 'shape', type(out).__name__)}")
+        with torch.no_grad():
+            for start in range(0, X.shape[0], self.batch_size):
+                stop = min(start + self.batch_size, X.shape[0])
+                rows = X[start:stop]
+                rows = np.ascontiguousarray(rows) if rows.flags.writeable else np.array(rows)
+                batch = torch.from_numpy(rows).to(self.device_)
+                out[start:stop] = self.map_(batch).cpu().numpy()
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.non_deterministic = False
+        return tags

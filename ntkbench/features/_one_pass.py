@@ -1,0 +1,41 @@
+"""One-pass NTK sketch: a polynomial fit of the whole depth-L kernel function, sketched once.
+
+Θ^(L)(x, y) = g^L‖x‖‖y‖·K_L(t) for bias 0 (spec §1.2, §2.3a), and K_L(t) ≈ Σ_k c_k t^k (minimax fit,
+:mod:`.polyfit`). Features: ‖x‖·g^{L/2}·[√c_0, √c_1·x̂ (exact, or an SRHT when d > D/4),
+√c_k·S_k(x̂) for k ≥ 2 (PolySketch, sizes ∝ c_k)]. Unlike the reference code there is no final SRHT
+over the concatenation (it adds a second layer of noise) and the constant and linear terms are exact.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from ntkbench.features._duals import PolynomialDualFeatures
+from ntkbench.sketches import SRHT
+
+
+class OnePassFeatureMap:
+    """Fitted one-pass map: (n, d) tensor → (n, n_components) features."""
+
+    def __init__(self, input_dim: int, n_components: int, coeffs: np.ndarray, scale2: float,
+                 rs: np.random.RandomState, device: torch.device) -> None:
+        linear = input_dim if input_dim <= n_components // 4 else max(n_components // 4, 1)
+        rest = n_components - 1 - linear
+        if rest < int(np.count_nonzero(coeffs[2:] > 0)):
+            raise ValueError(f"n_components={n_components} is too small for {input_dim} input features")
+        self.c0, self.c1, self.scale = float(coeffs[0]), float(coeffs[1]), math.sqrt(scale2)
+        self.linear_sketch = SRHT(input_dim, linear, random_state=rs, device=device) if linear != input_dim else None
+        self.higher = PolynomialDualFeatures(input_dim, coeffs, rest, rs, device)
+        self.output_dim = n_components
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
+        xhat = x / torch.where(norm > 0, norm, torch.ones_like(norm))
+        lin = x if self.linear_sketch is None else self.linear_sketch(x)
+        parts = [norm * math.sqrt(self.c0), lin * math.sqrt(self.c1)]
+        if self.higher.dim:
+            parts.append(self.higher(xhat) * norm)
+        return torch.cat(parts, dim=1) * self.scale
