@@ -31,6 +31,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
             except Exception as exc:  # one broken adapter must not hide the others
                 facts, reason = {}, f"{type(exc).__name__}: {exc}"
             grid = "; ".join(f"{k}={v}" for k, v in cls.params.items())
+            grid += "".join(f"; {k} groups: {', '.join(g)}" for k, g in cls.groups.items())
             rows.append([name, facts.get("task", cls.task), facts.get("n", "?"), facts.get("d", "?"),
                          "yes" if reason is None else f"no: {reason}", grid])
         print("\nDatasets (every dataset also takes n_train, n_test: seeded subsampling, 0 = all)")
