@@ -32,8 +32,8 @@ class NumericDual(DualActivation):
         Number of quadrature nodes per dimension.
     name : str, optional
         Canonical name (used in cache keys); defaults to ``numeric(<fn name>)``.
-    chunk : int, default=16384
-        Kernel entries evaluated at once (bounds memory at ``chunk × degree`` values).
+    chunk : int, default=2**16
+        Bounds memory: at most ``chunk × degree`` function values are evaluated at once.
 
     Examples
     --------
@@ -45,7 +45,7 @@ class NumericDual(DualActivation):
     """
 
     def __init__(self, fn: Callable[[Tensor], Tensor], *, derivative: Callable[[Tensor], Tensor] | None = None,
-                 degree: int = 64, name: str | None = None, chunk: int = 16384) -> None:
+                 degree: int = 64, name: str | None = None, chunk: int = 2 ** 16) -> None:
         if not callable(fn):
             raise ValueError(f"fn must be callable, got {fn!r}")
         if int(degree) != degree or degree < 2:
@@ -76,14 +76,13 @@ class NumericDual(DualActivation):
         z = torch.as_tensor(self._nodes, dtype=c.dtype, device=c.device)
         w = torch.as_tensor(self._weights, dtype=c.dtype, device=c.device)
         out = torch.empty_like(rho)
-        for lo in range(0, rho.numel(), self.chunk):
-            sl = slice(lo, lo + self.chunk)
-            gu = g(r1[sl, None] * z[None, :])                         # (m, K): σ(u_i)
-            acc = torch.zeros_like(rho[sl])
-            for i in range(self.degree):
-                v = r2[sl, None] * (rho[sl, None] * z[i] + s[sl, None] * z[None, :])
-                acc += w[i] * gu[:, i] * (g(v) @ w)
-            out[sl] = acc
+        k = self.degree
+        rows = max(1, self.chunk // k)                       # entries per chunk: rows × k² values
+        for lo in range(0, rho.numel(), rows):
+            sl = slice(lo, lo + rows)
+            gu = g(r1[sl, None] * z[None, :])                                    # σ(u_i): (m, k)
+            v = r2[sl, None, None] * (rho[sl, None, None] * z[None, :, None] + s[sl, None, None] * z[None, None, :])
+            out[sl] = (gu * (g(v) @ w)) @ w                                      # Σ_ij w_i w_j σ(u_i) σ(v_ij)
         return out.reshape(shape)
 
     def nngp(self, q1: Tensor, q2: Tensor, c: Tensor) -> Tensor:
