@@ -43,15 +43,8 @@ def error_vs_dimension(frame: pd.DataFrame, path: Path, metric: str = "m_rel_fro
                         marker="o", capsize=3, label=series)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
-        ax.set_xlabel("feature dimension")
-        ax.set_ylabel(ylabel)
-        ax.set_title(_short(dataset), fontsize=9)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+        _label(ax, "feature dimension", ylabel, dataset)
+    return _save(fig, path)
 
 
 def metric_vs_time(frame: pd.DataFrame, path: Path) -> Path | None:
@@ -72,11 +65,20 @@ def metric_vs_time(frame: pd.DataFrame, path: Path) -> Path | None:
             ax.plot(stats["t_total"], stats[column], marker="o", label=series)
         ax.set_xscale("log")
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-        ax.set_xlabel("total time per cell (s)")
-        ax.set_ylabel(label + (" (higher is better)" if "accuracy" in label else " (lower is better)"))
-        ax.set_title(_short(dataset), fontsize=9)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
+        better = " (higher is better)" if "accuracy" in label else " (lower is better)"
+        _label(ax, "total time per cell (s)", label + better, dataset)
+    return _save(fig, path)
+
+
+def _label(ax: plt.Axes, xlabel: str, ylabel: str, title: str) -> None:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(_short(title), fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7)
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
