@@ -1,0 +1,48 @@
+"""NTK random features (Zandieh et al. 2021): thin glue over :class:`ntkbench.features.NTKRandomFeatures`."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ntkbench.features import NTKRandomFeatures
+from ntkbench.harness.contracts import Method, TargetKernel
+from ntkbench.harness.targets import fc_target
+
+
+class NTKRandomFeaturesMethod(Method):
+    """Arc-cosine random features (leverage-sampled order 1, order 0) combined by TensorSRHT per layer.
+
+    ``n_components`` is the feature dimension; the internal split is documented on the transformer.
+    ``sampling="gaussian"`` turns the leverage-score sampling off (for ablations).
+    """
+
+    name = "ntk_random_features"
+    output = "features"
+    version = "1"
+    params = {
+        "n_components": [1024, 256, 512, 2048, 4096, 8192],
+        "depth": [1, 2, 3],
+        "activation": ["relu"],
+        "w_std": [math.sqrt(2.0)],
+        "b_std": [0.0],
+        "get": ["ntk", "nngp"],
+        "sampling": ["leverage", "gaussian"],
+    }
+
+    def _estimator(self) -> NTKRandomFeatures:
+        p = self.params
+        return NTKRandomFeatures.from_arch(self.arch, n_components=int(p["n_components"]), get=p["get"],
+                                           sampling=p["sampling"], device=self.device,
+                                           random_state=self.random_state)
+
+    def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> "NTKRandomFeaturesMethod":
+        self.estimator_ = self._estimator().fit(X)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return self.estimator_.transform(X)
+
+    def target_kernel(self) -> TargetKernel:
+        return fc_target(self.arch, self.params["get"])

@@ -1,0 +1,49 @@
+"""NTKSketch (Zandieh et al. 2021; Zandieh 2021): thin glue over :class:`ntkbench.features.NTKSketch`."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ntkbench.features import NTKSketch
+from ntkbench.harness.contracts import Method, TargetKernel
+from ntkbench.harness.targets import fc_target
+
+
+class NTKSketchMethod(Method):
+    """Polynomial sketches of the FC ReLU NTK/NNGP: ``method="one_pass"`` (one fit of K_L, as in the
+    reference experiments, improved) or ``"layerwise"`` (κ0/κ1 fits per layer; supports biases).
+
+    ``degree`` is the degree of the polynomial fits; ``n_components`` the feature dimension.
+    """
+
+    name = "ntk_sketch"
+    output = "features"
+    version = "1"
+    params = {
+        "n_components": [1024, 256, 512, 2048, 4096, 8192],
+        "depth": [1, 2, 3],
+        "degree": [8, 2, 4, 6, 12, 16],
+        "method": ["one_pass", "layerwise"],
+        "activation": ["relu"],
+        "w_std": [math.sqrt(2.0)],
+        "b_std": [0.0],
+        "get": ["ntk", "nngp"],
+    }
+
+    def _estimator(self) -> NTKSketch:
+        p = self.params
+        return NTKSketch.from_arch(self.arch, n_components=int(p["n_components"]), get=p["get"],
+                                   degree=int(p["degree"]), method=p["method"], device=self.device,
+                                   random_state=self.random_state)
+
+    def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> "NTKSketchMethod":
+        self.estimator_ = self._estimator().fit(X)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return self.estimator_.transform(X)
+
+    def target_kernel(self) -> TargetKernel:
+        return fc_target(self.arch, self.params["get"])

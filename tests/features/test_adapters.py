@@ -1,0 +1,44 @@
+"""The method adapters in methods/ are thin, registered, and score against the shared exact kernel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from _kernels import rel_frobenius
+from ntkbench.harness.registry import discover
+from ntkbench.harness.targets import fc_target
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return discover(entry_points=False)
+
+
+@pytest.mark.parametrize("name, extra", [
+    ("ntk_random_features", {}),
+    ("ntk_sketch", {"method": "one_pass"}),
+    ("ntk_sketch", {"method": "layerwise", "b_std": 0.2}),
+])
+def test_adapter_features_approximate_the_target_kernel(registry, rng, name, extra):
+    cls = registry.method(name)
+    assert cls.output == "features"
+    method = cls(random_state=3, **{"n_components": 2048, "depth": 2, **extra})
+    X = rng.standard_normal((60, 7))
+    F = method.fit(X).transform(X)
+    assert F.shape == (60, 2048)
+    target = method.target_kernel()
+    assert target.name == fc_target(method.arch, "ntk").name  # shares the exact-kernel cache
+    assert rel_frobenius(target(X, X), F @ F.T) < 0.1
+    again = cls(random_state=3, **{"n_components": 2048, "depth": 2, **extra}).fit(X).transform(X)
+    np.testing.assert_array_equal(F, again)
+
+
+def test_adapter_grids_start_with_valid_defaults(registry):
+    for name in ("ntk_random_features", "ntk_sketch"):
+        cls = registry.method(name)
+        method = cls(random_state=0)
+        X = np.random.default_rng(0).standard_normal((10, 3))
+        assert method.fit(X).transform(X).shape == (10, method.params["n_components"])
+        with pytest.raises(ValueError, match="no parameter"):
+            cls(random_state=0, n_feature=3)
