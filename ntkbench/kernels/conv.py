@@ -203,7 +203,7 @@ def _run_plan(x1: Tensor, x2: Tensor, plan: Sequence[Layer], dual: DualActivatio
                 # Only Θ ⊙ K̇ is needed: no NNGP map (and for ReLU no square root) at the last layer.
                 theta = theta * dual.dnngp(q1, q2, sigma).mul_(scale) if theta is not None else \
                     torch.zeros_like(sigma)
-                sigma = None
+                nngp = None
             elif want_ntk:
                 nngp, dnngp = dual.both(q1, q2, sigma, scale=scale)
                 if theta is None:                       # fixed first layer: Θ⁽⁰⁾ = 0, so Θ = K

@@ -65,12 +65,16 @@ def test_symmetric_psd_and_blocking(rng):
             np.testing.assert_allclose(k, ref[:k.shape[0]], rtol=1e-12, atol=1e-12)
 
 
-def test_ntk_only_path_equals_joint_path(rng):
+@pytest.mark.parametrize("depth, fix, pooling", [(1, True, "gap"), (3, True, "gap"), (2, True, "flatten"),
+                                                 (2, False, "gap")])
+def test_ntk_only_path_equals_joint_path(depth, fix, pooling, rng):
     x = rng.normal(size=(3, 1, 6, 5))
-    kw = dict(depth=3, filter_size=2, padding="valid", fix_first_last=True)
+    kw = dict(depth=depth, filter_size=2, padding="valid", fix_first_last=fix, pooling=pooling)
     both = cntk_kernel(x, get=("ntk", "nngp"), **kw)
     np.testing.assert_allclose(cntk_kernel(x, get="ntk", **kw), both[0], rtol=1e-13, atol=1e-13)
     np.testing.assert_allclose(cntk_kernel(x, get="nngp", **kw), both[1], rtol=1e-13, atol=1e-13)
+    if depth == 1 and fix:
+        assert np.all(both[0] == 0)        # nothing is trained
 
 
 def test_float32_close_to_float64_and_torch_in_torch_out(rng):
