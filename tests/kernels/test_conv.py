@@ -156,3 +156,21 @@ def test_cheap_pixel_variances_equal_the_self_pair_diagonal(rng):
                                self_pairs=True, variances=None)
         for a, b in zip(fast, full):
             torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("fix, padding", [pytest.param(False, "same", marks=pytest.mark.slow), (True, "valid")])
+def test_finite_width_cnns_converge_to_the_cntk(fix, padding, rng):
+    """Empirical NTK (torch autograd) and NNGP of random CNNs approach cntk_kernel as width grows."""
+    from tests.kernels.networks import empirical_cnn
+
+    x = rng.normal(size=(3, 2, 5, 5))
+    nngp, ntk = cntk_kernel(x, depth=2, filter_size=3, padding=padding, fix_first_last=fix, get=("nngp", "ntk"))
+    errors = {}
+    for width in (8, 1024):
+        runs = [empirical_cnn(torch.from_numpy(x), depth=2, act=torch.relu, f=3, padding=padding, fix=fix,
+                              width=width, seed=s) for s in range(3)]
+        errors[width] = [np.mean([np.linalg.norm(r[i].numpy() - ref) / np.linalg.norm(ref) for r in runs])
+                         for i, ref in enumerate((nngp, ntk))]
+    for idx in (0, 1):
+        assert errors[1024][idx] < 0.3 * errors[8][idx]
+        assert errors[1024][idx] < 0.1
