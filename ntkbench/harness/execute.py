@@ -19,7 +19,7 @@ from ntkbench.harness.registry import Registry
 from ntkbench.data.errors import DataMissingError
 from ntkbench.harness.suite import UNIVERSAL_DATASET_PARAMS, Cell
 from ntkbench.harness.timing import PhaseTimer, peak_memory_mib, reset_peak_memory
-from ntkbench.solvers import RidgePath
+from ntkbench.solvers import RidgeFit, RidgePath
 
 
 def execute_cell(cell: Cell, registry: Registry, *, suite: str, cache_dir: Path | None = None,
@@ -135,9 +135,10 @@ def _evaluate(method: Method, split: Split, cell: Cell, timer: PhaseTimer, cache
     with timer("solve"):
         best, val_scores = _select_ridge(method.output, train_side, targets, fit_idx, val_idx, split.task,
                                          settings.ridge_grid, decode, y_all)
-        path = _path(method.output, train_side, targets)
+        fit_class = RidgeFit.from_features if method.output == "features" else RidgeFit.from_kernel
+        final = fit_class(train_side, targets, best)
     with timer("predict"):
-        prediction = decode(path.predict(test_side, best * path.scale))
+        prediction = decode(final.predict(test_side))
     m.update(_score(split.task, split.y_test, prediction))
     m["ridge_relative"] = best
     m["val_score"] = val_scores[best]
@@ -176,12 +177,6 @@ def _encode_targets(split: Split, y_all: np.ndarray):
     std = np.where(std > 0, std, 1.0)
     shape = y.shape
     return (y - mean) / std, lambda scores: (scores * std + mean).reshape((-1, *shape[1:]))
-
-
-def _path(output: str, train_side: np.ndarray, targets: np.ndarray) -> RidgePath:
-    if output == "features":
-        return RidgePath.from_features(train_side, targets)
-    return RidgePath.from_kernel(train_side, targets)
 
 
 def _select_ridge(output, train_side, targets, fit_idx, val_idx, task, grid, decode, y_all):

@@ -26,6 +26,9 @@ from ntkbench.harness.suite import Cell, Suite
 from ntkbench.harness.timing import use_exact_allocation
 
 _POLL_SECONDS = 0.5
+#: Time a new worker may take to start (imports) before its first cell's clock starts.
+_STARTUP_SECONDS = 180.0
+_STARTED = "started"
 
 
 @dataclass
@@ -109,12 +112,19 @@ class _Worker:
         self.process.start()
         child.close()
         self.cell: Cell | None = None
+        self.running = False
         self.deadline = 0.0
 
-    def assign(self, cell: Cell, time_limit: float) -> None:
+    def assign(self, cell: Cell) -> None:
+        """Send ``cell``; its time limit starts when the worker reports it has started it."""
         self.cell = cell
-        self.deadline = time.monotonic() + time_limit if time_limit > 0 else float("inf")
+        self.running = False
+        self.deadline = time.monotonic() + _STARTUP_SECONDS
         self.conn.send(cell.to_payload())
+
+    def started(self, time_limit: float) -> None:
+        self.running = True
+        self.deadline = time.monotonic() + time_limit if time_limit > 0 else float("inf")
 
     def rss_mib(self) -> float:
         try:
@@ -153,7 +163,7 @@ def _run_in_workers(todo: list[Cell], suite: str, options: RunOptions, cache_dir
         while pending or any(w.cell is not None for w in workers):
             for w in workers:
                 if w.cell is None and pending:
-                    w.assign(pending.popleft(), time_limit)
+                    w.assign(pending.popleft())
             busy = [w for w in workers if w.cell is not None]
             ready = mp.connection.wait([w.conn for w in busy], timeout=_POLL_SECONDS)
             for i, w in enumerate(workers):
@@ -162,14 +172,19 @@ def _run_in_workers(todo: list[Cell], suite: str, options: RunOptions, cache_dir
                 failure = None
                 if w.conn in ready:
                     try:
-                        record(w.conn.recv())
-                        w.cell = None
+                        message = w.conn.recv()
+                        if message == _STARTED:
+                            w.started(time_limit)
+                        else:
+                            record(message)
+                            w.cell = None
                         continue
                     except (EOFError, OSError):
                         failure = ("error", f"worker process died (exit code {w.process.exitcode}); "
                                             "likely killed by the operating system for memory")
                 elif time.monotonic() > w.deadline:
-                    failure = ("timeout", f"exceeded the time limit of {time_limit:g} s")
+                    failure = (("timeout", f"exceeded the time limit of {time_limit:g} s") if w.running else
+                               ("error", f"the worker process did not start within {_STARTUP_SECONDS:g} s"))
                 elif memory_limit and w.rss_mib() > memory_limit:
                     failure = ("error", f"exceeded the memory limit of {memory_limit:g} MiB")
                 if failure:
@@ -199,6 +214,7 @@ def _worker_main(conn: Any, root: str, suite: str, cache_dir: str, device: str, 
             return
         if payload is None:
             return
+        conn.send(_STARTED)
         row = execute_cell(Cell.from_payload(payload), registry, suite=suite, cache_dir=Path(cache_dir), device=device)
         try:
             conn.send(row)

@@ -1,5 +1,5 @@
 """Solvers: ridge regression in the primal or the dual along a path of ridge values."""
 
-from ntkbench.solvers.ridge import RidgePath
+from ntkbench.solvers.ridge import RidgeFit, RidgePath
 
-__all__ = ["RidgePath"]
+__all__ = ["RidgeFit", "RidgePath"]

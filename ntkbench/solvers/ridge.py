@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg
 
 
 @dataclass
@@ -81,3 +82,50 @@ class RidgePath:
 def _as_2d(y: np.ndarray) -> np.ndarray:
     y = np.asarray(y, dtype=np.float64)
     return y[:, None] if y.ndim == 1 else y
+
+
+@dataclass
+class RidgeFit:
+    """Ridge regression for one ridge value, solved by a Cholesky factorisation (cheaper than the
+    eigendecomposition of :class:`RidgePath` once λ is chosen).
+
+    Use :meth:`from_features` or :meth:`from_kernel`, then :meth:`predict`.
+    """
+
+    coef: np.ndarray
+    #: Training features kept when features were solved through the dual (D > n).
+    train_features: np.ndarray | None = None
+
+    @classmethod
+    def from_features(cls, features: np.ndarray, targets: np.ndarray, relative_ridge: float) -> "RidgeFit":
+        """Fit on Φ (n, D) with λ = relative_ridge · ‖Φ‖²_F / n, in the primal when D <= n."""
+        Phi = np.asarray(features, dtype=np.float64)
+        Y = _as_2d(targets)
+        n, D = Phi.shape
+        lam = relative_ridge * float(np.sum(Phi * Phi) / n)
+        if D > n:
+            return cls(_solve_shifted(Phi @ Phi.T, Y, lam), Phi)
+        return cls(_solve_shifted(Phi.T @ Phi, Phi.T @ Y, lam))
+
+    @classmethod
+    def from_kernel(cls, kernel: np.ndarray, targets: np.ndarray, relative_ridge: float) -> "RidgeFit":
+        """Fit on a training kernel matrix K (n, n) with λ = relative_ridge · tr(K) / n."""
+        K = np.asarray(kernel, dtype=np.float64)
+        lam = relative_ridge * float(np.trace(K) / K.shape[0])
+        return cls(_solve_shifted(K, _as_2d(targets), lam))
+
+    def predict(self, test_side: np.ndarray) -> np.ndarray:
+        """Predictions from test features Φ_test, or from the cross-kernel K(X_test, X_train)."""
+        T = np.asarray(test_side, dtype=np.float64)
+        if self.train_features is not None:
+            T = T @ self.train_features.T
+        return T @ self.coef
+
+
+def _solve_shifted(gram: np.ndarray, rhs: np.ndarray, lam: float) -> np.ndarray:
+    """(G + λI)⁻¹ rhs for a symmetric positive semi-definite G and λ > 0."""
+    if not lam > 0:
+        raise ValueError(f"ridge λ must be positive, got {lam}")
+    A = (gram + gram.T) / 2.0
+    A[np.diag_indices_from(A)] += lam
+    return scipy.linalg.cho_solve(scipy.linalg.cho_factor(A, overwrite_a=True), rhs)

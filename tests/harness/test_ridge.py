@@ -7,7 +7,7 @@ import pytest
 from sklearn.kernel_ridge import KernelRidge
 from sklearn.linear_model import Ridge
 
-from ntkbench.solvers import RidgePath
+from ntkbench.solvers import RidgeFit, RidgePath
 
 
 @pytest.mark.parametrize("n, D", [(40, 8), (10, 25)])
@@ -43,3 +43,17 @@ def test_nonpositive_ridge_is_rejected(rng):
     path = RidgePath.from_features(rng.standard_normal((5, 2)), np.ones(5))
     with pytest.raises(ValueError, match="positive"):
         path.predict(np.ones((1, 2)), 0.0)
+
+
+@pytest.mark.parametrize("n, D", [(40, 8), (10, 25)])
+def test_single_ridge_fit_equals_the_path_at_that_ridge(rng, n, D):
+    Phi, Phi_test = rng.standard_normal((n, D)), rng.standard_normal((6, D))
+    Y = rng.standard_normal((n, 3))
+    path = RidgePath.from_features(Phi, Y)
+    for relative in (1e-4, 0.1):
+        fit = RidgeFit.from_features(Phi, Y, relative)
+        np.testing.assert_allclose(fit.predict(Phi_test), path.predict(Phi_test, relative * path.scale),
+                                   rtol=1e-7, atol=1e-9)
+    K, K_test = Phi @ Phi.T, Phi_test @ Phi.T
+    np.testing.assert_allclose(RidgeFit.from_kernel(K, Y, 0.1).predict(K_test),
+                               RidgeFit.from_features(Phi, Y, 0.1).predict(Phi_test), rtol=1e-7, atol=1e-9)
