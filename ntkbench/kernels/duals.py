@@ -162,7 +162,7 @@ class ABReLU(DualActivation):
     def dnngp(self, q1: Tensor, q2: Tensor, c: Tensor) -> Tensor:
         rho = cosine(q1, q2, c)[2]
         gain = (self.a - self.b) ** 2 / (2.0 * _PI)
-        return torch.acos(rho.neg()).mul_(gain).add_(self.a * self.b)
+        return acos_(rho.neg_()).mul_(gain).add_(self.a * self.b)
 
     def variance(self, q: Tensor) -> Tensor:
         return q * ((self.a ** 2 + self.b ** 2) / 2.0)
@@ -185,7 +185,7 @@ class Step(DualActivation):
 
     def nngp(self, q1: Tensor, q2: Tensor, c: Tensor) -> Tensor:
         rho = cosine(q1, q2, c)[2]
-        return torch.acos(rho.neg()).div_(2.0 * _PI)
+        return acos_(rho.neg_()).div_(2.0 * _PI)
 
     def dnngp(self, q1: Tensor, q2: Tensor, c: Tensor) -> Tensor:
         return torch.zeros_like(c * q1 * q2)
@@ -381,7 +381,7 @@ class RectifiedMonomial(DualActivation):
         n = self.degree
         r1, r2, rho = cosine(q1, q2, c)
         root = r1 * r2
-        phi = torch.acos(rho.neg())
+        phi = acos_(rho.neg())
         s = torch.sqrt((1.0 - rho * rho).clamp_(min=0.0))
         nngp = _arccos_j(n, rho, phi, s) * root ** n * (scale / (2.0 * _PI))
         if n == 0:
