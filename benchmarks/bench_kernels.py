@@ -170,6 +170,7 @@ if __name__ == "__main__":      # print the figures without asv
             times.append(time.perf_counter() - start)
         return min(times)
 
+    _threads()
     print(f"torch threads: {torch.get_num_threads()}, profile: {'full' if FULL else 'quick'}")
     fc = FCKernel()
     fc_times = {}

@@ -43,6 +43,15 @@ def _ufunc_(t: Tensor, np_fn: Callable, torch_fn: Callable) -> Tensor:
     return torch_fn(t)
 
 
+def _ufunc(t: Tensor, np_fn: Callable, torch_fn: Callable) -> Tensor:
+    """Out-of-place version of :func:`_ufunc_`."""
+    if t.device.type == "cpu" and t.is_contiguous() and not t.requires_grad:
+        out = torch.empty_like(t)
+        np_fn(t.numpy(), out=out.numpy())
+        return out
+    return torch_fn(t)
+
+
 def acos_(t: Tensor) -> Tensor:
     """In-place arccos."""
     return _ufunc_(t, np.arccos, torch.Tensor.acos_)
@@ -58,8 +67,9 @@ def _inv(root: Tensor) -> Tensor:
     return torch.where(root > 0, 1.0 / torch.where(root > 0, root, 1.0), 0.0)
 
 
-def cosine(q1: Tensor, q2: Tensor, c: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """Return (√q1, √q2, ρ) with ρ = c/√(q1 q2) clipped to [−1, 1] and ρ = 0 where q1 q2 = 0.
+def cosine(q1: Tensor, q2: Tensor, c: Tensor, sign: float = 1.0) -> tuple[Tensor, Tensor, Tensor]:
+    """Return (√q1, √q2, ρ) with ρ = c/√(q1 q2) clipped to [−1, 1] and ρ = 0 where q1 q2 = 0
+    (times ``sign``, which costs nothing here).
 
     Only ``c`` needs the full shape; √q1 and √q2 keep the (broadcastable) shapes of q1 and q2, so
     that callers can scale by √(q1 q2) with two broadcast multiplications.
@@ -67,7 +77,7 @@ def cosine(q1: Tensor, q2: Tensor, c: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     r1, r2 = torch.sqrt(q1), torch.sqrt(q2)
     # A relative nudge of a few ulps, folded into the small factor, snaps cosines that rounding
     # left just inside ±1 to exactly ±1 (arccos amplifies an error δ there to √(2δ)).
-    rho = c * (_inv(r1) * (1.0 + 8.0 * torch.finfo(c.dtype).eps))
+    rho = c * (_inv(r1) * (sign * (1.0 + 8.0 * torch.finfo(c.dtype).eps)))
     rho.mul_(_inv(r2))
     return r1, r2, rho.clamp_(-1.0, 1.0)
 
@@ -142,10 +152,13 @@ class ABReLU(DualActivation):
 
     def both(self, q1: Tensor, q2: Tensor, c: Tensor, scale: float = 1.0) -> tuple[Tensor, Tensor]:
         # Hot path of every ReLU kernel: one arccos and one sqrt per entry, few passes, no copies.
-        r1, r2, rho = cosine(q1, q2, c)
-        phi = acos_(torch.neg(rho))                     # φ = π − arccos ρ
-        k1 = torch.mul(rho, rho).neg_().add_(1.0)
-        sqrt_(k1).addcmul_(rho, phi)                    # π κ1(ρ) = √(1 − ρ²) + ρφ
+        # The cosine is formed negated (ρn = −ρ), so that φ = π − arccos ρ = arccos ρn needs no
+        # extra pass, and π κ1(ρ) = √(1 − ρn²) − ρn φ.
+        r1, r2, rho = cosine(q1, q2, c, sign=-1.0)
+        phi = _ufunc(rho, np.arccos, torch.acos)
+        k1 = torch.mul(rho, rho)
+        _ufunc_(k1, lambda a, out: np.subtract(1.0, a, out=out), lambda t: t.neg_().add_(1.0))
+        sqrt_(k1).addcmul_(rho, phi, value=-1.0)
         del rho
         gain = scale * (self.a - self.b) ** 2 / (2.0 * _PI)
         ab = scale * self.a * self.b
