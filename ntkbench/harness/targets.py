@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from ntkbench.arch import Arch
 from ntkbench.harness.contracts import TargetKernel
-from ntkbench.kernels import fc_kernel
+from ntkbench.kernels import arch_kernel, kernel_name
+
+
+def arch_target(arch: Arch, get: str = "ntk") -> TargetKernel:
+    """The exact NTK (``get="ntk"``) or NNGP of ``arch`` (fc, conv or Myrtle) as a :class:`TargetKernel`."""
+    return TargetKernel(kernel_name(arch, get), lambda X1, X2: arch_kernel(arch, X1, X2, get=get))
 
 
 def fc_target(arch: Arch, get: str = "ntk") -> TargetKernel:
-    """The exact fully-connected NTK (``get="ntk"``) or NNGP of ``arch`` as a :class:`TargetKernel`."""
-    if get not in ("ntk", "nngp"):
-        raise ValueError(f"get must be 'ntk' or 'nngp', got {get!r}")
-    name = (f"fc_{get}[depth={arch.depth},activation={arch.activation},"
-            f"w_std={arch.w_std:.12g},b_std={arch.b_std:.12g}]")
-    return TargetKernel(name, lambda X1, X2: fc_kernel(X1, X2, depth=arch.depth, activation=arch.activation,
-                                                       w_std=arch.w_std, b_std=arch.b_std, get=get))
+    """The exact fully-connected NTK or NNGP of ``arch``'s depth, activation and weight/bias scales."""
+    return arch_target(dataclasses.replace(arch, kind="fc"), get)
