@@ -92,7 +92,11 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 rows = X[start:stop]
                 rows = np.ascontiguousarray(rows) if rows.flags.writeable else np.array(rows)
                 batch = torch.from_numpy(rows).to(self.device_)
-                out[start:stop] = self.map_(batch).cpu().numpy()
+                target = out[start:stop]
+                if self.device_.type == "cpu" and target.flags.c_contiguous and target.flags.writeable:
+                    self.map_(batch, out=torch.from_numpy(target))  # write in place: no extra copy
+                else:
+                    target[...] = self.map_(batch).cpu().numpy()
         return out
 
     def __sklearn_tags__(self):

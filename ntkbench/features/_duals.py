@@ -137,15 +137,18 @@ class PolynomialDualFeatures:
         higher = c[2:]
         sizes = split_budget(higher, size) if higher.size else []
         self.degree = len(c) - 1
-        self.sqrt_c = [math.sqrt(v) for v in higher]
-        self.sketch = (PolySketch(input_dim, self.degree, [0] + sizes, random_state=rs, device=device)
-                       if sum(sizes) else None)
+        self.sketch = (PolySketch(input_dim, self.degree, [0] + sizes, weights=np.sqrt(c[1:]), random_state=rs,
+                                  device=device) if sum(sizes) else None)
+        self.input_dim = input_dim
         self.dim = sum(sizes) + (input_dim if include_linear else 0)
 
-    def __call__(self, xhat: torch.Tensor) -> torch.Tensor:
-        parts = [xhat * math.sqrt(self.c1)] if self.include_linear else []
+    def __call__(self, xhat: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        if out is None:
+            out = torch.empty(xhat.shape[0], self.dim, dtype=xhat.dtype, device=xhat.device)
+        start = 0
+        if self.include_linear:
+            torch.mul(xhat, math.sqrt(self.c1), out=out[:, :self.input_dim])
+            start = self.input_dim
         if self.sketch is not None:
-            for s, sk in zip(self.sqrt_c, self.sketch(xhat)[1:]):
-                if sk is not None:
-                    parts.append(sk * s)
-        return torch.cat(parts, dim=1)
+            self.sketch.concatenated(xhat, out=out[:, start:])
+        return out

@@ -80,8 +80,18 @@ def _add(into: Blocks, blocks: Blocks, scale2: float) -> None:
         into[key] = into.get(key, 0.0) + scale2 * w2
 
 
-def _materialize(blocks: Blocks, tensors: dict[str, torch.Tensor]) -> torch.Tensor:
-    return torch.cat([tensors[k] * math.sqrt(w2) for k, w2 in blocks.items()], dim=1)
+def _materialize(blocks: Blocks, tensors: dict[str, torch.Tensor], out: torch.Tensor | None = None) -> torch.Tensor:
+    """The weighted blocks side by side, written into ``out`` (allocated if None)."""
+    first = tensors["x"]
+    if out is None:
+        out = torch.empty(first.shape[0], sum(tensors[k].shape[1] for k in blocks), dtype=first.dtype,
+                          device=first.device)
+    start = 0
+    for key, w2 in blocks.items():
+        t = tensors[key]
+        torch.mul(t, math.sqrt(w2), out=out[:, start:start + t.shape[1]])
+        start += t.shape[1]
+    return out
 
 
 class LayerwiseFeatureMap:
@@ -146,7 +156,7 @@ class LayerwiseFeatureMap:
             _add(new_psi, new_phi, 1.0)
         return new_phi, new_psi
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+    def __call__(self, x: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
         tensors = {"x": x, "one": torch.ones(x.shape[0], 1, dtype=x.dtype, device=x.device)}
         phi = self._initial()
         psi = dict(phi)
@@ -162,4 +172,4 @@ class LayerwiseFeatureMap:
             phi, psi = self._step(h, phi, psi, k1, k0)
         if self.linear_sketch is not None:
             tensors["x"] = self.linear_sketch(x)
-        return _materialize(self.blocks_, tensors)
+        return _materialize(self.blocks_, tensors, out)

@@ -31,11 +31,18 @@ class OnePassFeatureMap:
         self.higher = PolynomialDualFeatures(input_dim, coeffs, rest, rs, device)
         self.output_dim = n_components
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+    def __call__(self, x: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        if out is None:
+            out = torch.empty(x.shape[0], self.output_dim, dtype=x.dtype, device=x.device)
         norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
         xhat = x / torch.where(norm > 0, norm, torch.ones_like(norm))
-        lin = x if self.linear_sketch is None else self.linear_sketch(x)
-        parts = [norm * math.sqrt(self.c0), lin * math.sqrt(self.c1)]
+        lin_dim = x.shape[1] if self.linear_sketch is None else self.linear_sketch.output_dim
+        torch.mul(norm, math.sqrt(self.c0) * self.scale, out=out[:, :1])
+        lin = out[:, 1:1 + lin_dim]
+        if self.linear_sketch is None:
+            torch.mul(x, math.sqrt(self.c1) * self.scale, out=lin)
+        else:
+            self.linear_sketch(x, out=lin).mul_(math.sqrt(self.c1) * self.scale)
         if self.higher.dim:
-            parts.append(self.higher(xhat) * norm)
-        return torch.cat(parts, dim=1) * self.scale
+            self.higher(xhat, out=out[:, 1 + lin_dim:]).mul_(norm * self.scale)
+        return out

@@ -21,52 +21,61 @@ DENSE_MAX_DIM = 256
 
 
 class _SignedFFT:
-    """x ↦ FFT(D ⊙ x)[P] and the zero frequency Σ_k D_k x_k, as real tensors (re, im, zero).
+    """x ↦ scale·FFT(D ⊙ x)[P] and scale·Σ_k D_k x_k (the zero frequency), as real tensors (re, im, zero).
 
-    One factor of an SRHT, with its own signs D and frequencies P. For small inputs (d <= 256) the
-    map is applied as one real matrix product with the precomputed d × (2|P| + 1) matrix
-    [Re, Im, zero] of diag(D)·F[:, P] (a GEMM beats an FFT plus a gather there); for larger inputs
-    it is a real FFT (half the work of a complex one) and a gather that uses F(x)[d − j] = conj F(x)[j].
-    The zero frequency is real for real x; it supplies the real coordinate of an odd output size.
+    One factor of an SRHT, with its own signs D and frequencies P. For *any* fixed frequency j the
+    random signs give E_D[F_j(D x) conj F_j(D x′)] = ⟨x, x′⟩, so the frequencies only matter for the
+    variance. The FFT of a real x satisfies F[d − j] = conj F[j] and F_0, F_{d/2} are real. An SRHT
+    (``full_spectrum=False``) draws its frequencies, stratified, from the genuinely complex half
+    1..⌊(d−1)/2⌋, so no coordinate is a copy or a conjugate of another (with m = d it is an
+    orthogonal transform: exact). A TensorSRHT factor (``full_spectrum=True``) draws from all d
+    frequencies: F_j and conj F_j give different products with the other factor, so this doubles the
+    number of distinct product features. Either way the values come from a real FFT (half the work of
+    a complex one) and a gather; small inputs (d <= 256) use one matrix product with the precomputed
+    [Re, Im, zero] matrix instead.
     """
 
-    def __init__(self, rs, input_dim: int, n_samples: int, device: torch.device) -> None:
+    def __init__(self, rs, input_dim: int, n_samples: int, device: torch.device, scale: float = 1.0,
+                 full_spectrum: bool = False) -> None:
         self.input_dim, self.n_samples = input_dim, n_samples
         signs = random_signs(rs, input_dim)
-        index = stratified_indices(rs, input_dim, n_samples)
-        self.index = torch.as_tensor(index, device=device)  # kept for inspection and naive references
-        self.dense = input_dim <= DENSE_MAX_DIM
+        half = (input_dim - 1) // 2
+        if full_spectrum:
+            index = stratified_indices(rs, input_dim, n_samples)
+        elif half >= 1:
+            index = 1 + stratified_indices(rs, half, n_samples)
+        else:  # d <= 2: only real frequencies exist
+            index = stratified_indices(rs, input_dim // 2 + 1, n_samples)
+        self.index = torch.as_tensor(index, device=device)
+        self.rindex = torch.as_tensor(np.minimum(index, input_dim - index) % input_dim, device=device)
+        self.conj = (torch.as_tensor(np.where(index > input_dim // 2, -1.0, 1.0), device=device)
+                     if full_spectrum else None)
         self.signs = torch.as_tensor(signs, device=device)
+        self.dense = input_dim <= DENSE_MAX_DIM
+        self._scaled = torch.as_tensor(signs * scale, device=device)
         if self.dense:
-            phase = np.exp(-2j * np.pi * np.outer(np.arange(input_dim), index) / input_dim) * signs[:, None]
-            self.matrix = torch.as_tensor(np.concatenate([phase.real, phase.imag, signs[:, None]], axis=1),
+            freq = self.index.cpu().numpy()
+            phase = np.exp(-2j * np.pi * np.outer(np.arange(input_dim), freq) / input_dim) * (signs * scale)[:, None]
+            self.matrix = torch.as_tensor(np.concatenate([phase.real, phase.imag, (signs * scale)[:, None]], axis=1),
                                           device=device)
-        else:
-            self.rindex = torch.as_tensor(np.minimum(index, input_dim - index), device=device)
-            self.conj = torch.as_tensor(np.where(index > input_dim // 2, -1.0, 1.0), device=device)
 
     def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         s = self.n_samples
         if self.dense:
             y = x @ self.matrix.to(x.dtype)
             return y[:, :s], y[:, s:2 * s], y[:, 2 * s:]
-        f = torch.fft.rfft(x * self.signs.to(x.dtype), dim=1)
-        re = torch.index_select(f.real, 1, self.rindex)
-        im = torch.index_select(f.imag, 1, self.rindex) * self.conj.to(x.dtype)
-        return re, im, f.real[:, :1]
+        f = torch.view_as_real(torch.fft.rfft(x * self._scaled.to(x.dtype), dim=1))
+        g = torch.index_select(f, 1, self.rindex)
+        im = g[..., 1] if self.conj is None else g[..., 1] * self.conj.to(x.dtype)
+        return g[..., 0], im, f[:, :1, 0]
 
 
-def _assemble(re: torch.Tensor, im: torch.Tensor, zero: torch.Tensor, output_dim: int) -> torch.Tensor:
-    """[Re z, Im z] (weight 2/m per complex sample) plus, for odd m, the real zero-frequency term (1/m).
-
-    Each complex sample contributes Re⟨z_j, z̄′_j⟩ with mean ⟨x, y⟩ and the real term z₀z₀′ has the same
-    mean, so the weights 2/m and 1/m, which sum to 1 over the m real coordinates, keep it unbiased.
-    """
-    scale = math.sqrt(2.0 / output_dim)
-    parts = [re * scale, im * scale]
-    if output_dim % 2:
-        parts.append(zero * math.sqrt(1.0 / output_dim))
-    return torch.cat(parts, dim=1)
+def _output(x: torch.Tensor, n: int, m: int, out: torch.Tensor | None) -> torch.Tensor:
+    if out is None:
+        return torch.empty(n, m, dtype=x.dtype, device=x.device)
+    if out.shape != (n, m):
+        raise ValueError(f"out must have shape {(n, m)}, got {tuple(out.shape)}")
+    return out
 
 
 class SRHT(Sketch):
@@ -77,6 +86,9 @@ class SRHT(Sketch):
     input_dim : int
     output_dim : int
         Real output dimension: ⌊m/2⌋ complex samples and, for odd m, one real zero-frequency sample.
+        The weights are 2/m per complex sample and 1/m for the real one, which keeps E⟨Sx, Sy⟩ = ⟨x, y⟩.
+    scale : float, default=1.0
+        Multiplies the output (folded into the signs: free).
     random_state : int, RandomState instance or None
     device : str or torch.device, default="cpu"
 
@@ -88,17 +100,26 @@ class SRHT(Sketch):
     torch.Size([3, 64])
     """
 
-    def __init__(self, input_dim: int, output_dim: int, *, random_state: RandomStateLike = None,
-                 device: str | torch.device = "cpu") -> None:
+    def __init__(self, input_dim: int, output_dim: int, *, scale: float = 1.0,
+                 random_state: RandomStateLike = None, device: str | torch.device = "cpu") -> None:
         self.input_dim = check_dim(input_dim, "input_dim")
         self.output_dim = check_dim(output_dim, "output_dim")
+        self.scale = float(scale)
         rs = self._setup(random_state, device)
-        self._f = _SignedFFT(rs, self.input_dim, self.output_dim // 2, self.device)
+        self._f = _SignedFFT(rs, self.input_dim, self.output_dim // 2, self.device,
+                             self.scale * math.sqrt(2.0 / self.output_dim))
 
-    def __call__(self, x) -> torch.Tensor:
-        """Sketch the rows of ``x`` (n, input_dim) → (n, output_dim), same dtype."""
+    def __call__(self, x, *, out: torch.Tensor | None = None) -> torch.Tensor:
+        """Sketch the rows of ``x`` (n, input_dim) → (n, output_dim), same dtype (into ``out`` if given)."""
         x = as_input(x, self.input_dim, self.device)
-        return _assemble(*self._f(x), self.output_dim)
+        re, im, zero = self._f(x)
+        s = self.output_dim // 2
+        out = _output(x, x.shape[0], self.output_dim, out)
+        out[:, :s] = re
+        out[:, s:2 * s] = im
+        if self.output_dim % 2:
+            out[:, 2 * s:] = zero * math.sqrt(0.5)
+        return out
 
 
 class TensorSRHT(Sketch):
@@ -111,7 +132,9 @@ class TensorSRHT(Sketch):
     ----------
     input_dim1, input_dim2 : int
     output_dim : int
-        Real output dimension.
+        Real output dimension (odd sizes as in :class:`SRHT`).
+    scale : float, default=1.0
+        Multiplies the output (folded into the signs: free).
     random_state : int, RandomState instance or None
     device : str or torch.device, default="cpu"
 
@@ -128,19 +151,21 @@ class TensorSRHT(Sketch):
     torch.Size([2, 32])
     """
 
-    def __init__(self, input_dim1: int, input_dim2: int, output_dim: int, *,
+    def __init__(self, input_dim1: int, input_dim2: int, output_dim: int, *, scale: float = 1.0,
                  random_state: RandomStateLike = None, device: str | torch.device = "cpu") -> None:
         self.input_dim1 = check_dim(input_dim1, "input_dim1")
         self.input_dim2 = check_dim(input_dim2, "input_dim2")
         self.input_dim = self.input_dim1 * self.input_dim2
         self.output_dim = check_dim(output_dim, "output_dim")
+        self.scale = float(scale)
         rs = self._setup(random_state, device)
         half = self.output_dim // 2
-        self._f1 = _SignedFFT(rs, self.input_dim1, half, self.device)
-        self._f2 = _SignedFFT(rs, self.input_dim2, half, self.device)
+        self._f1 = _SignedFFT(rs, self.input_dim1, half, self.device, self.scale * math.sqrt(2.0 / self.output_dim),
+                              full_spectrum=True)
+        self._f2 = _SignedFFT(rs, self.input_dim2, half, self.device, full_spectrum=True)
 
-    def __call__(self, x, y) -> torch.Tensor:
-        """Sketch x_i ⊗ y_i for each row i: (n, d₁), (n, d₂) → (n, output_dim)."""
+    def __call__(self, x, y, *, out: torch.Tensor | None = None) -> torch.Tensor:
+        """Sketch x_i ⊗ y_i for each row i: (n, d₁), (n, d₂) → (n, output_dim) (into ``out`` if given)."""
         x = as_input(x, self.input_dim1, self.device, "x")
         y = as_input(y, self.input_dim2, self.device, "y")
         if x.shape[0] != y.shape[0]:
@@ -149,4 +174,13 @@ class TensorSRHT(Sketch):
             x, y = x.to(torch.float64), y.to(torch.float64)
         r1, i1, z1 = self._f1(x)
         r2, i2, z2 = self._f2(y)
-        return _assemble(r1 * r2 - i1 * i2, r1 * i2 + i1 * r2, z1 * z2, self.output_dim)
+        s = self.output_dim // 2
+        out = _output(x, x.shape[0], self.output_dim, out)
+        re, im = out[:, :s], out[:, s:2 * s]
+        torch.mul(r1, r2, out=re)
+        re.addcmul_(i1, i2, value=-1.0)
+        torch.mul(r1, i2, out=im)
+        im.addcmul_(i1, r2)
+        if self.output_dim % 2:
+            torch.mul(z1, z2, out=out[:, 2 * s:]).mul_(math.sqrt(0.5))
+        return out
