@@ -57,7 +57,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     suite = load_suite(args.suite)
     options = RunOptions(jobs=args.jobs, force=args.force, device=args.device, time_limit=args.time_limit,
-                         memory_limit_mb=args.memory_limit, progress=not args.no_progress)
+                         memory_limit_mb=args.memory_limit, progress=not args.no_progress, threads=args.threads)
     with Store(args.store) as store:
         print(f"suite {suite.name}: {len(suite.cells)} cells ({suite.path}); store {store.path}")
         summary = run_suite(suite, store, options)
@@ -132,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", help="torch device for the methods, e.g. cuda:0")
     p.add_argument("--time-limit", type=float, default=None, help="seconds per cell (overrides the suite)")
     p.add_argument("--memory-limit", type=float, default=None, help="MiB per cell, 0 = none (overrides the suite)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch/BLAS threads per worker (default: cores divided among the workers)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_run)
 

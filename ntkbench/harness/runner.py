@@ -47,6 +47,8 @@ class RunOptions:
         Override the suite's per-cell limits (seconds; MiB, 0 = none).
     progress : bool, default=True
         Show a progress bar.
+    threads : int, optional
+        Torch/BLAS threads per worker; default: the cores divided among the workers.
     """
 
     jobs: int = 1
@@ -55,6 +57,7 @@ class RunOptions:
     time_limit: float | None = None
     memory_limit_mb: float | None = None
     progress: bool = True
+    threads: int | None = None
 
 
 @dataclass
@@ -152,7 +155,7 @@ def _run_in_workers(todo: list[Cell], suite: str, options: RunOptions, cache_dir
                     memory_limit: float, record: Callable[[dict[str, Any]], None]) -> None:
     ctx = mp.get_context("spawn")  # fork is unsafe with torch and BLAS thread pools
     jobs = min(options.jobs, len(todo))
-    threads = max(1, (os.cpu_count() or 1) // jobs)
+    threads = options.threads or max(1, (os.cpu_count() or 1) // jobs)
 
     def start() -> _Worker:
         return _Worker(ctx, suite, cache_dir, options.device, threads)

@@ -17,6 +17,9 @@ Example (``reports/quick/suite.toml``)::
     params = { n_components = [64, 256, 1024] }
 
 Every parameter value may be a scalar or a list (a grid); cells are the Cartesian product.
+Where only some methods suit some datasets, ``[[group]]`` tables each hold their own
+``[[group.datasets]]`` and ``[[group.methods]]``; a suite's cells are the union of its groups
+(top-level ``[[datasets]]``/``[[methods]]`` form one more group).
 Each cell has a canonical key (sorted parameters after defaults, seed, evaluation settings and
 adapter versions), so results can be cached and resumed independently of run order.
 """
@@ -180,24 +183,36 @@ def load_suite(name_or_path: str | Path, registry: Registry | None = None) -> Su
     seeds = head.get("seeds", [0])
     if not isinstance(seeds, list) or not seeds or not all(isinstance(s, int) for s in seeds):
         raise ValueError(f"{path}: [suite] seeds must be a non-empty list of integers, got {seeds!r}")
-    for section in ("methods", "datasets"):
-        if not raw.get(section):
-            raise ValueError(f"{path}: the suite lists no {section} (add a [[{section}]] table)")
-        for entry in raw[section]:
-            _check_keys(entry, {"name", "params"}, f"{path} [[{section}]]")
-    methods = [(cls, grid) for e in raw["methods"] for cls in [registry.method(e["name"])]
-               for grid in _expand(cls, e.get("params", {}))]
-    datasets = [(cls, grid) for e in raw["datasets"] for cls in [registry.dataset(e["name"])]
-                for grid in _expand(cls, e.get("params", {}))]
-    method_cells = [(cls, cls.check_params(p)) for cls, p in methods]
-    dataset_cells = [(cls, _dataset_params(cls, p)) for cls, p in datasets]
-    cells = [
-        Cell(m.name, mp, d.name, dp, seed, settings, m.version, d.version)
-        for (d, dp), (m, mp), seed in itertools.product(dataset_cells, method_cells, seeds)
-    ]
+    _check_keys(raw, {"suite", "datasets", "methods", "group"}, f"{path} (top level)")
+    groups = list(raw.get("group", []))
+    if raw.get("datasets") or raw.get("methods"):
+        groups.insert(0, {"datasets": raw.get("datasets", []), "methods": raw.get("methods", [])})
+    if not groups:
+        raise ValueError(f"{path}: the suite lists no methods and datasets (add [[methods]] and [[datasets]] tables)")
+    cells = []
+    for index, group in enumerate(groups):
+        where = f"{path} [[group]] {index + 1}" if "group" in raw else str(path)
+        cells += _group_cells(group, where, registry, settings, seeds)
     unique = list({c.key: c for c in cells}.values())
     name = head.get("name", path.parent.name)
     return Suite(name, path, head.get("description", ""), unique, settings, limits, raw)
+
+
+def _group_cells(group: Mapping[str, Any], where: str, registry: Registry, settings: Settings,
+                 seeds: list[int]) -> list[Cell]:
+    """The cells of one block: every method on every dataset of the block, for every seed."""
+    _check_keys(group, {"datasets", "methods"}, where)
+    for section in ("methods", "datasets"):
+        if not group.get(section):
+            raise ValueError(f"{where}: the suite lists no {section} (add a [[{section}]] table)")
+        for entry in group[section]:
+            _check_keys(entry, {"name", "params"}, f"{where} [[{section}]]")
+    methods = [(cls, cls.check_params(grid)) for e in group["methods"] for cls in [registry.method(e["name"])]
+               for grid in _expand(cls, e.get("params", {}))]
+    datasets = [(cls, _dataset_params(cls, grid)) for e in group["datasets"]
+                for cls in [registry.dataset(e["name"])] for grid in _expand(cls, e.get("params", {}))]
+    return [Cell(m.name, mp, d.name, dp, seed, settings, m.version, d.version)
+            for (d, dp), (m, mp), seed in itertools.product(datasets, methods, seeds)]
 
 
 def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:

@@ -97,3 +97,32 @@ def test_suite_without_methods_is_rejected(toy_root, write_suite):
 def test_group_names_expand_to_one_cell_per_member(toy_root, write_suite):
     suite = load_suite(write_suite("g", BASIC.replace("n = [40, 60]", 'n = ["small", 60]')))
     assert sorted({c.dataset_params["n"] for c in suite.cells}) == [40, 50, 60]
+
+
+def test_groups_pair_methods_only_with_their_datasets(toy_root, write_suite):
+    body = """
+    [suite]
+    seeds = [0]
+
+    [[datasets]]
+    name = "toy"
+
+    [[methods]]
+    name = "linear"
+
+    [[group]]
+    [[group.datasets]]
+    name = "toy"
+    params = { task = "classification" }
+    [[group.methods]]
+    name = "linear_kernel"
+    """
+    suite = load_suite(write_suite("g", body))
+    pairs = {(c.method, c.dataset_params["task"]) for c in suite.cells}
+    assert pairs == {("linear", "regression"), ("linear_kernel", "classification")}
+
+
+def test_a_group_without_methods_is_rejected(toy_root, write_suite):
+    body = '[suite]\nseeds = [0]\n[[group]]\n[[group.datasets]]\nname = "toy"\n'
+    with pytest.raises(ValueError, match=r"\[\[group\]\] 1: the suite lists no methods"):
+        load_suite(write_suite("g", body))
