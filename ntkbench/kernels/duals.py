@@ -278,16 +278,26 @@ class Gelu(DualActivation):
         return torch.nn.functional.gelu(x)
 
 
+def _damped_hyperbolic(q1: Tensor, q2: Tensor, c: Tensor, sign: float) -> Tensor:
+    """e^{−(q1+q2)/2}·(e^c + sign·e^{−c})/2, i.e. the damped cosh (sign=+1) or sinh (sign=−1).
+
+    Written with both exponents ≤ 0 (|c| ≤ √(q1q2) ≤ (q1+q2)/2), so large input norms, where
+    sinh c and cosh c overflow, stay finite.
+    """
+    half = (q1 + q2) / 2.0
+    return (torch.exp(c - half) + sign * torch.exp(-c - half)) / 2.0
+
+
 class Sin(DualActivation):
     """σ(x) = sin(x): NNGP = e^{−(q1+q2)/2}·sinh c, derivative map = e^{−(q1+q2)/2}·cosh c."""
 
     name = "sin"
 
     def nngp(self, q1: Tensor, q2: Tensor, c: Tensor) -> Tensor:
-        return torch.exp(-(q1 + q2) / 2.0) * torch.sinh(c)
+        return _damped_hyperbolic(q1, q2, c, -1.0)
 
     def dnngp(self, q1: Tensor, q2: Tensor, c: Tensor) -> Tensor:
-        return torch.exp(-(q1 + q2) / 2.0) * torch.cosh(c)
+        return _damped_hyperbolic(q1, q2, c, 1.0)
 
     def fn(self, x: Tensor) -> Tensor:
         return torch.sin(x)
@@ -302,10 +312,10 @@ class Cos(DualActivation):
     name = "cos"
 
     def nngp(self, q1: Tensor, q2: Tensor, c: Tensor) -> Tensor:
-        return torch.exp(-(q1 + q2) / 2.0) * torch.cosh(c)
+        return _damped_hyperbolic(q1, q2, c, 1.0)
 
     def dnngp(self, q1: Tensor, q2: Tensor, c: Tensor) -> Tensor:
-        return torch.exp(-(q1 + q2) / 2.0) * torch.sinh(c)
+        return _damped_hyperbolic(q1, q2, c, -1.0)
 
     def fn(self, x: Tensor) -> Tensor:
         return torch.cos(x)

@@ -150,3 +150,21 @@ def test_numeric_dual_tanh_matches_monte_carlo():
     got = dual.nngp(torch.tensor(1.44, dtype=torch.float64), torch.tensor(0.64, dtype=torch.float64),
                     torch.tensor(0.5 * 1.2 * 0.8, dtype=torch.float64))
     assert abs(float(sample.mean()) - float(got)) < 5 * float(sample.std()) / math.sqrt(m)
+
+
+@pytest.mark.parametrize("name", ["sin", "cos"])
+def test_trigonometric_duals_stay_finite_and_exact_for_large_variances(name):
+    # sinh(c) and cosh(c) overflow beyond c ≈ 710; the dual itself is bounded by 1.
+    dual = get_activation(name)
+    q = torch.tensor([800.0, 900.0], dtype=torch.float64)
+    c = torch.tensor([790.0, -850.0], dtype=torch.float64)
+    for value in (dual.nngp(q, q, c), dual.dnngp(q, q, c)):
+        assert torch.all(torch.isfinite(value)) and torch.all(value.abs() <= 1.0)
+    small_q = torch.tensor([0.7], dtype=torch.float64)
+    small_c = torch.tensor([0.3], dtype=torch.float64)
+    damp = math.exp(-0.7)
+    expected = (damp * math.sinh(0.3), damp * math.cosh(0.3))
+    if name == "cos":
+        expected = expected[::-1]
+    got = (dual.nngp(small_q, small_q, small_c).item(), dual.dnngp(small_q, small_q, small_c).item())
+    assert got == pytest.approx(expected, rel=1e-12)
