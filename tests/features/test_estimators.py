@@ -93,13 +93,18 @@ def test_error_falls_as_n_components_grows(rng, name):
 @pytest.mark.parametrize("name", list(ESTIMATORS))
 @pytest.mark.parametrize("depth", [1, 3])
 def test_converges_to_the_exact_kernel(rng, name, depth):
-    """Error ~ m^{-1/2} down to the bias of the polynomial fits (sketches) or of deep layers."""
+    """Error falls monotonically, about like m^{-1/2} (64× the features: ≥ 4× less error, 8× ideal),
+    down to the bias of the one-pass polynomial fit of K_L (its limit is the polynomial kernel)."""
     X = rng.standard_normal((200, 20))
     K = fc_kernel(X, depth=depth)
+    floor = 0.0
+    if name == "one_pass":
+        _, nn, t = _cosines(X)
+        floor = rel_frobenius(K, nn * P(t, ntk_coeffs(depth, 8)))
     errs = [np.mean([rel_frobenius(K, (F := ESTIMATORS[name](m, depth, s).fit_transform(X)) @ F.T)
                      for s in range(2)]) for m in (256, 1024, 4096, 16384)]
     assert all(a > b for a, b in zip(errs, errs[1:])), errs
-    assert errs[-1] < 0.03, errs
+    assert errs[-1] - floor < 0.25 * (errs[0] - floor) and errs[-1] < 0.05, (errs, floor)
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
