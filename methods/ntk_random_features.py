@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ntkbench.features import NTKRandomFeatures
-from ntkbench.harness.contracts import Method, TargetKernel
-from ntkbench.harness.targets import fc_target
+from ntkbench.harness.targets import FCFeatureMethod
 
 
-class NTKRandomFeaturesMethod(Method):
+class NTKRandomFeaturesMethod(FCFeatureMethod):
     """Arc-cosine random features (leverage-sampled order 1, order 0) combined by TensorSRHT per layer.
 
     ``n_components`` is the feature dimension; the internal split is documented on the transformer.
@@ -19,7 +16,6 @@ class NTKRandomFeaturesMethod(Method):
     """
 
     name = "ntk_random_features"
-    output = "features"
     version = "1"
     params = {
         "n_components": [1024, 256, 512, 2048, 4096, 8192],
@@ -36,13 +32,3 @@ class NTKRandomFeaturesMethod(Method):
         return NTKRandomFeatures.from_arch(self.arch, n_components=int(p["n_components"]), get=p["get"],
                                            sampling=p["sampling"], device=self.device,
                                            random_state=self.random_state)
-
-    def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> "NTKRandomFeaturesMethod":
-        self.estimator_ = self._estimator().fit(X)
-        return self
-
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        return self.estimator_.transform(X)
-
-    def target_kernel(self) -> TargetKernel:
-        return fc_target(self.arch, self.params["get"])

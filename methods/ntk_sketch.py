@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ntkbench.features import NTKSketch
-from ntkbench.harness.contracts import Method, TargetKernel
-from ntkbench.harness.targets import fc_target
+from ntkbench.harness.targets import FCFeatureMethod
 
 
-class NTKSketchMethod(Method):
+class NTKSketchMethod(FCFeatureMethod):
     """Polynomial sketches of the FC ReLU NTK/NNGP: ``method="one_pass"`` (one fit of K_L, as in the
     reference experiments, improved) or ``"layerwise"`` (κ0/κ1 fits per layer; supports biases).
 
@@ -19,7 +16,6 @@ class NTKSketchMethod(Method):
     """
 
     name = "ntk_sketch"
-    output = "features"
     version = "1"
     params = {
         "n_components": [1024, 256, 512, 2048, 4096, 8192],
@@ -37,13 +33,3 @@ class NTKSketchMethod(Method):
         return NTKSketch.from_arch(self.arch, n_components=int(p["n_components"]), get=p["get"],
                                    degree=int(p["degree"]), method=p["method"], device=self.device,
                                    random_state=self.random_state)
-
-    def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> "NTKSketchMethod":
-        self.estimator_ = self._estimator().fit(X)
-        return self
-
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        return self.estimator_.transform(X)
-
-    def target_kernel(self) -> TargetKernel:
-        return fc_target(self.arch, self.params["get"])

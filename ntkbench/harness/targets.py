@@ -1,4 +1,4 @@
-"""Target kernels shared by adapters, so that every method of one architecture shares one exact-kernel cache."""
+"""Target kernels and adapter base classes shared by methods, so one architecture has one exact-kernel cache."""
 
 from __future__ import annotations
 
@@ -20,6 +20,27 @@ def arch_target(arch: Arch, get: str = "ntk") -> TargetKernel:
 def fc_target(arch: Arch, get: str = "ntk") -> TargetKernel:
     """The exact fully-connected NTK or NNGP of ``arch``'s depth, activation and weight/bias scales."""
     return arch_target(dataclasses.replace(arch, kind="fc"), get)
+
+
+class FCFeatureMethod(Method):
+    """Base of adapters over a fully-connected feature-map transformer (scikit-learn style):
+    subclasses build the unfitted transformer in ``_estimator()``; the target is the exact FC
+    kernel of the same architecture (``get`` = "ntk" or "nngp")."""
+
+    output = "features"
+
+    def _estimator(self) -> Any:
+        raise NotImplementedError
+
+    def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> "FCFeatureMethod":
+        self.estimator_ = self._estimator().fit(X)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return self.estimator_.transform(X)
+
+    def target_kernel(self) -> TargetKernel:
+        return fc_target(self.arch, self.params["get"])
 
 
 class ExactKernelMethod(Method):
