@@ -30,6 +30,7 @@ test-all: $(STAMP)
 	$(BIN)/python -m pytest -m "" $(PYTEST_ARGS)
 
 bench: $(STAMP)
+	$(BIN)/asv machine --yes > /dev/null
 	$(BIN)/asv run --python=same --quick --show-stderr
 
 clean:
