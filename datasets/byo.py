@@ -41,7 +41,7 @@ class _UserFile(Dataset):
         p = self.check_params(params)
         try:
             resolve_user_path(p["path"], self.name)
-            if p["test_path"]:
+            if p.get("test_path"):  # npz files carry their own test split
                 resolve_user_path(p["test_path"], self.name)
         except (FileNotFoundError, ValueError) as exc:
             return str(exc)
@@ -123,14 +123,6 @@ class Npz(_UserFile):
 
     name = "npz"
     params = {k: v for k, v in COMMON.items() if k != "test_path"}
-
-    def unavailable(self, **params: Any) -> str | None:
-        p = self.check_params(params)
-        try:
-            resolve_user_path(p["path"], self.name)
-        except (FileNotFoundError, ValueError) as exc:
-            return str(exc)
-        return None
 
     def load(self, *, seed: int, **params: Any) -> Split:
         p = self.check_params(params)
