@@ -1,7 +1,7 @@
 """Subsampled randomised (complex) Fourier transforms: SRHT and TensorSRHT (§1.4 of the spec).
 
 As in the reference code, the Hadamard transform is replaced by the unnormalised complex DFT (any
-input length, fast in torch on CPU and CUDA) and the real output is ``[Re z, Im z]``, whose inner
+input length, fast in torch on CPU and CUDA) and the real output holds Re z and Im z, whose inner
 products are Re⟨z, z̄′⟩. Unlike the reference code, the frequencies are drawn stratified (without
 replacement while possible) instead of i.i.d., which keeps every estimator unbiased and lowers its
 variance.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import scipy.fft
 import torch
 
 from ntkbench.sketches._base import RandomStateLike, Sketch, as_input, check_dim, random_signs, stratified_indices
@@ -21,53 +22,82 @@ DENSE_MAX_DIM = 256
 
 
 class _SignedFFT:
-    """x ↦ scale·FFT(D ⊙ x)[P] and scale·Σ_k D_k x_k (the zero frequency), as real tensors (re, im, zero).
+    """x ↦ scale·FFT(D ⊙ x) at M frequencies and scale·Σ_k D_k x_k (the zero frequency).
 
-    One factor of an SRHT, with its own signs D and frequencies P. For *any* fixed frequency j the
-    random signs give E_D[F_j(D x) conj F_j(D x′)] = ⟨x, x′⟩, so the frequencies only matter for the
-    variance. The FFT of a real x satisfies F[d − j] = conj F[j] and F_0, F_{d/2} are real. An SRHT
-    (``full_spectrum=False``) draws its frequencies, stratified, from the genuinely complex half
-    1..⌊(d−1)/2⌋, so no coordinate is a copy or a conjugate of another (with m = d it is an
-    orthogonal transform: exact). A TensorSRHT factor (``full_spectrum=True``) draws from all d
-    frequencies: F_j and conj F_j give different products with the other factor, so this doubles the
-    number of distinct product features. Either way the values come from a real FFT (half the work of
-    a complex one) and a gather; small inputs (d <= 256) use one matrix product with the precomputed
-    [Re, Im, zero] matrix instead.
+    One factor of an SRHT, with its own signs D. For *any* fixed frequency j the random signs give
+    E_D[F_j(D x) conj F_j(D x′)] = ⟨x, x′⟩, so the choice of frequencies only matters for the
+    variance. Returns the M samples as a complex (n, M) tensor and the zero frequency as a real
+    (n, 1) tensor.
+
+    Four paths, by cost:
+
+    * dense (d <= 256): one matrix product with a precomputed matrix whose columns are interleaved
+      [Re, Im] pairs of the chosen frequencies, then the zero frequency, so the product *is* the
+      complex result (no gather). Frequencies drawn stratified from the genuinely complex half
+      1..⌊(d−1)/2⌋ (SRHT) or from all d (TensorSRHT: F_j and conj F_j give different products with
+      the other factor, which doubles the distinct product features).
+    * SRHT, d > 256: a real FFT of length d and a gather of the stratified frequencies (with m = d
+      every complex frequency is taken once: an orthogonal transform, exact).
+    * TensorSRHT, d > 256, M < (d − 1)/2 (fewer samples than complex frequencies): a real FFT of
+      length d and a gather of stratified frequencies from all d (conjugates read from the half
+      spectrum).
+    * TensorSRHT, d > 256, 2M + 1 >= d (inner PolySketch nodes, whose input is a sketch of the same
+      size): a real FFT zero-padded to a fast length L >= 2M + 1 (5-smooth, ``scipy.fft.next_fast_len``;
+      sketch sizes such as 1,732 = 4·433 otherwise run slow prime-size FFTs, and zeros do not
+      change ⟨x, x′⟩) and the contiguous frequencies 1..M, all genuinely complex: a slice instead
+      of a gather. These are nearly all the L/2 complex frequencies, so by Parseval the choice costs
+      no variance. (A contiguous block of *few* low frequencies would: heavy coordinates that sit
+      next to each other, such as the norm and input blocks of a layer-wise feature vector, make
+      neighbouring frequencies strongly correlated, hence the gather in the other case.)
     """
 
     def __init__(self, rs, input_dim: int, n_samples: int, device: torch.device, scale: float = 1.0,
                  full_spectrum: bool = False) -> None:
         self.input_dim, self.n_samples = input_dim, n_samples
         signs = random_signs(rs, input_dim)
+        self.dense = input_dim <= DENSE_MAX_DIM
+        self.fft_len = input_dim
+        self.contiguous = full_spectrum and not self.dense and 2 * n_samples + 1 >= input_dim
         half = (input_dim - 1) // 2
-        if full_spectrum:
+        if self.contiguous:
+            self.fft_len = scipy.fft.next_fast_len(2 * n_samples + 1, real=True)
+            index = np.arange(1, n_samples + 1)
+        elif full_spectrum:
             index = stratified_indices(rs, input_dim, n_samples)
         elif half >= 1:
             index = 1 + stratified_indices(rs, half, n_samples)
         else:  # d <= 2: only real frequencies exist
             index = stratified_indices(rs, input_dim // 2 + 1, n_samples)
         self.index = torch.as_tensor(index, device=device)
-        self.rindex = torch.as_tensor(np.minimum(index, input_dim - index) % input_dim, device=device)
-        self.conj = (torch.as_tensor(np.where(index > input_dim // 2, -1.0, 1.0), device=device)
-                     if full_spectrum else None)
+        self._half_index = torch.as_tensor(np.minimum(index, input_dim - index) % input_dim, device=device)
+        self._conj = (torch.as_tensor(index > input_dim // 2, device=device)
+                      if full_spectrum and not self.contiguous else None)
         self.signs = torch.as_tensor(signs, device=device)
-        self.dense = input_dim <= DENSE_MAX_DIM
-        self._scaled = torch.as_tensor(signs * scale, device=device)
+        self._cache: dict[torch.dtype, torch.Tensor] = {}
         if self.dense:
-            freq = self.index.cpu().numpy()
-            phase = np.exp(-2j * np.pi * np.outer(np.arange(input_dim), freq) / input_dim) * (signs * scale)[:, None]
-            self.matrix = torch.as_tensor(np.concatenate([phase.real, phase.imag, (signs * scale)[:, None]], axis=1),
-                                          device=device)
+            phase = np.exp(-2j * np.pi * np.outer(np.arange(input_dim), index) / input_dim) * (signs * scale)[:, None]
+            pairs = np.stack([phase.real, phase.imag], axis=2).reshape(input_dim, 2 * n_samples)
+            self._operator = np.concatenate([pairs, (signs * scale)[:, None], np.zeros((input_dim, 1))], axis=1)
+        else:
+            self._operator = signs * scale
 
-    def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _operator_as(self, dtype: torch.dtype) -> torch.Tensor:
+        """The dense matrix or the scaled signs in ``dtype`` (converted once per dtype)."""
+        if dtype not in self._cache:
+            self._cache[dtype] = torch.as_tensor(self._operator, dtype=dtype, device=self.signs.device)
+        return self._cache[dtype]
+
+    def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         s = self.n_samples
         if self.dense:
-            y = x @ self.matrix.to(x.dtype)
-            return y[:, :s], y[:, s:2 * s], y[:, 2 * s:]
-        f = torch.view_as_real(torch.fft.rfft(x * self._scaled.to(x.dtype), dim=1))
-        g = torch.index_select(f, 1, self.rindex)
-        im = g[..., 1] if self.conj is None else g[..., 1] * self.conj.to(x.dtype)
-        return g[..., 0], im, f[:, :1, 0]
+            y = x @ self._operator_as(x.dtype)
+            return torch.view_as_complex(y.view(x.shape[0], s + 1, 2))[:, :s], y[:, 2 * s:2 * s + 1]
+        f = torch.fft.rfft(x * self._operator_as(x.dtype), n=self.fft_len, dim=1)
+        zero = f[:, :1].real
+        if self.contiguous:
+            return f[:, 1:s + 1], zero
+        g = torch.index_select(f, 1, self._half_index)
+        return (g if self._conj is None else torch.where(self._conj, g.conj(), g)), zero
 
 
 def _output(x: torch.Tensor, n: int, m: int, out: torch.Tensor | None) -> torch.Tensor:
@@ -112,11 +142,11 @@ class SRHT(Sketch):
     def __call__(self, x, *, out: torch.Tensor | None = None) -> torch.Tensor:
         """Sketch the rows of ``x`` (n, input_dim) → (n, output_dim), same dtype (into ``out`` if given)."""
         x = as_input(x, self.input_dim, self.device)
-        re, im, zero = self._f(x)
+        z, zero = self._f(x)
         s = self.output_dim // 2
         out = _output(x, x.shape[0], self.output_dim, out)
-        out[:, :s] = re
-        out[:, s:2 * s] = im
+        out[:, :s] = z.real
+        out[:, s:2 * s] = z.imag
         if self.output_dim % 2:
             out[:, 2 * s:] = zero * math.sqrt(0.5)
         return out
@@ -126,7 +156,9 @@ class TensorSRHT(Sketch):
     """Sketch of the tensor product x ⊗ y, E⟨T(x, y), T(x′, y′)⟩ = ⟨x, x′⟩⟨y, y′⟩ (Ahle et al. 2020).
 
     T(x, y) = √(1/M)·FFT(D₁x)[P₁] ⊙ FFT(D₂y)[P₂] with M = output_dim/2 complex samples, returned as
-    ``[Re, Im]`` (plus one real zero-frequency product for odd sizes). Costs O(n(d₁ log d₁ + d₂ log d₂ + M)) instead of the n·d₁·d₂ of the tensor product.
+    interleaved pairs ``[Re z_1, Im z_1, Re z_2, …]`` (one complex multiply writes them), plus one real
+    zero-frequency product for odd sizes. Costs O(n(d₁ log d₁ + d₂ log d₂ + M)) instead of the
+    n·d₁·d₂ of the tensor product.
 
     Parameters
     ----------
@@ -172,15 +204,11 @@ class TensorSRHT(Sketch):
             raise ValueError(f"x and y must have the same number of rows, got {x.shape[0]} and {y.shape[0]}")
         if x.dtype != y.dtype:
             x, y = x.to(torch.float64), y.to(torch.float64)
-        r1, i1, z1 = self._f1(x)
-        r2, i2, z2 = self._f2(y)
+        z1, zero1 = self._f1(x)
+        z2, zero2 = self._f2(y)
         s = self.output_dim // 2
         out = _output(x, x.shape[0], self.output_dim, out)
-        re, im = out[:, :s], out[:, s:2 * s]
-        torch.mul(r1, r2, out=re)
-        re.addcmul_(i1, i2, value=-1.0)
-        torch.mul(r1, i2, out=im)
-        im.addcmul_(i1, r2)
+        out[:, :2 * s].unflatten(1, (s, 2)).copy_(torch.view_as_real(z1 * z2))
         if self.output_dim % 2:
-            torch.mul(z1, z2, out=out[:, 2 * s:]).mul_(math.sqrt(0.5))
+            torch.mul(zero1, zero2, out=out[:, 2 * s:]).mul_(math.sqrt(0.5))
         return out

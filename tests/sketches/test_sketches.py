@@ -46,6 +46,17 @@ def test_tensor_srht_is_unbiased_for_the_tensor_product(points, m):
     assert_unbiased(gram_samples(feats, SEEDS), (x @ x.T) * (y @ y.T))
 
 
+@pytest.mark.parametrize("m", [9, 601])  # FFT factors: gathered frequencies; padded FFT, frequencies 1..M
+def test_tensor_srht_fft_paths_are_unbiased(rng, m):
+    x, y = rng.standard_normal((4, 300)), rng.standard_normal((4, 280))
+    x[:, :10] += 3.0  # heavy neighbouring coordinates, as in layer-wise feature vectors
+
+    def feats(s):
+        return TensorSRHT(300, 280, m, random_state=s)(_t(x), _t(y)).numpy()
+
+    assert_unbiased(gram_samples(feats, SEEDS), (x @ x.T) * (y @ y.T))
+
+
 def test_tensor_sketch_is_unbiased_for_mixed_factors(points):
     x, y = points
 
@@ -102,16 +113,20 @@ def test_srht_with_all_frequencies_is_exact(rng):
     np.testing.assert_allclose(z @ z.T, x @ x.T, rtol=1e-10, atol=1e-9)
 
 
-def test_tensor_srht_fft_path_matches_naive_dft(rng):
-    d1, d2, m = 300, 280, 9
+@pytest.mark.parametrize("m", [9, 601])  # gathered frequencies; padded FFT with frequencies 1..M
+def test_tensor_srht_fft_path_matches_naive_dft(rng, m):
+    """FFT factors against explicit DFT sums; the output holds interleaved (Re, Im) pairs."""
+    d1, d2 = 300, 280
     T = TensorSRHT(d1, d2, m, random_state=3)
     x, y = rng.standard_normal((4, d1)), rng.standard_normal((4, d2))
     parts = []
     for f, v, d in ((T._f1, x, d1), (T._f2, y, d2)):
-        F = np.exp(-2j * np.pi * np.outer(np.arange(d), f.index.numpy()) / d)
+        assert not f.dense and f.contiguous == (m > d) and f.fft_len >= d
+        F = np.exp(-2j * np.pi * np.outer(np.arange(d), f.index.numpy()) / f.fft_len)
         parts.append(((v * f.signs.numpy()) @ F, (v * f.signs.numpy()).sum(axis=1, keepdims=True)))
-    z = parts[0][0] * parts[1][0]
-    naive = np.concatenate([z.real * np.sqrt(2 / m), z.imag * np.sqrt(2 / m), parts[0][1] * parts[1][1] / np.sqrt(m)], 1)
+    z = parts[0][0] * parts[1][0] * np.sqrt(2 / m)
+    pairs = np.stack([z.real, z.imag], axis=2).reshape(4, -1)
+    naive = np.concatenate([pairs, parts[0][1] * parts[1][1] / np.sqrt(m)], 1)
     np.testing.assert_allclose(T(_t(x), _t(y)).numpy(), naive, rtol=1e-9, atol=1e-9)
 
 
