@@ -52,14 +52,18 @@ class _SignedFFT:
     """
 
     def __init__(self, rs, input_dim: int, n_samples: int, device: torch.device, scale: float = 1.0,
-                 full_spectrum: bool = False) -> None:
+                 full_spectrum: bool = False, all_frequencies: bool = False) -> None:
         self.input_dim, self.n_samples = input_dim, n_samples
         signs = random_signs(rs, input_dim)
         self.dense = input_dim <= DENSE_MAX_DIM
         self.fft_len = input_dim
         self.contiguous = full_spectrum and not self.dense and 2 * n_samples + 1 >= input_dim
         half = (input_dim - 1) // 2
-        if self.contiguous:
+        if all_frequencies:  # frequencies 0..d−1 in order (dense only): see TensorSRHT
+            if not self.dense or n_samples != input_dim:
+                raise ValueError("all_frequencies needs a dense factor with n_samples == input_dim")
+            index = np.arange(input_dim)
+        elif self.contiguous:
             self.fft_len = scipy.fft.next_fast_len(2 * n_samples + 1, real=True)
             index = np.arange(1, n_samples + 1)
         elif full_spectrum:
@@ -92,7 +96,10 @@ class _SignedFFT:
         if self.dense:
             y = x @ self._operator_as(x.dtype)
             return torch.view_as_complex(y.view(x.shape[0], s + 1, 2))[:, :s], y[:, 2 * s:2 * s + 1]
-        f = torch.fft.rfft(x * self._operator_as(x.dtype), n=self.fft_len, dim=1)
+        signed = torch.empty(x.shape[0], self.fft_len, dtype=x.dtype, device=x.device)
+        torch.mul(x, self._operator_as(x.dtype), out=signed[:, :self.input_dim])
+        signed[:, self.input_dim:].zero_()
+        f = torch.fft.rfft(signed, dim=1)
         zero = f[:, :1].real
         if self.contiguous:
             return f[:, 1:s + 1], zero
@@ -192,9 +199,30 @@ class TensorSRHT(Sketch):
         self.scale = float(scale)
         rs = self._setup(random_state, device)
         half = self.output_dim // 2
-        self._f1 = _SignedFFT(rs, self.input_dim1, half, self.device, self.scale * math.sqrt(2.0 / self.output_dim),
-                              full_spectrum=True)
+        scale1 = self.scale * math.sqrt(2.0 / self.output_dim)
+        # More samples than the first factor has frequencies: every frequency of x appears in each
+        # round of d₁ samples, so take them in order and multiply the whole spectrum of x into each
+        # round at once (a broadcast instead of a second projection; same distribution of pairs).
+        self._rounds = half // self.input_dim1 if self.input_dim1 <= DENSE_MAX_DIM else 0
+        if self._rounds:
+            self._f1 = _SignedFFT(rs, self.input_dim1, self.input_dim1, self.device, scale1, full_spectrum=True,
+                                  all_frequencies=True)
+            self._rest = torch.as_tensor(rs.permutation(self.input_dim1)[:half % self.input_dim1], device=self.device)
+        else:
+            self._f1 = _SignedFFT(rs, self.input_dim1, half, self.device, scale1, full_spectrum=True)
         self._f2 = _SignedFFT(rs, self.input_dim2, half, self.device, full_spectrum=True)
+
+    def _product(self, z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
+        """The M complex products of the two factors' samples."""
+        if not self._rounds:
+            return z1 * z2
+        n, d1 = z1.shape
+        full = self._rounds * d1
+        prod = torch.empty(z2.shape, dtype=z2.dtype, device=z2.device)
+        torch.mul(z2[:, :full].unflatten(1, (self._rounds, d1)), z1[:, None, :],
+                  out=prod[:, :full].unflatten(1, (self._rounds, d1)))
+        torch.mul(z2[:, full:], z1[:, self._rest], out=prod[:, full:])
+        return prod
 
     def __call__(self, x, y, *, out: torch.Tensor | None = None) -> torch.Tensor:
         """Sketch x_i ⊗ y_i for each row i: (n, d₁), (n, d₂) → (n, output_dim) (into ``out`` if given)."""
@@ -208,7 +236,7 @@ class TensorSRHT(Sketch):
         z2, zero2 = self._f2(y)
         s = self.output_dim // 2
         out = _output(x, x.shape[0], self.output_dim, out)
-        out[:, :2 * s].unflatten(1, (s, 2)).copy_(torch.view_as_real(z1 * z2))
+        out[:, :2 * s].unflatten(1, (s, 2)).copy_(torch.view_as_real(self._product(z1, z2)))
         if self.output_dim % 2:
             torch.mul(zero1, zero2, out=out[:, 2 * s:]).mul_(math.sqrt(0.5))
         return out

@@ -46,6 +46,32 @@ def test_tensor_srht_is_unbiased_for_the_tensor_product(points, m):
     assert_unbiased(gram_samples(feats, SEEDS), (x @ x.T) * (y @ y.T))
 
 
+@pytest.mark.parametrize("m", [33, 34])  # M ≥ d₁: the spectrum of x broadcast into rounds of samples
+def test_tensor_srht_with_more_samples_than_frequencies_is_unbiased(points, m):
+    x, y = points
+    assert TensorSRHT(12, 7, m, random_state=0)._rounds == 1
+
+    def feats(s):
+        return TensorSRHT(12, 7, m, random_state=s)(_t(x), _t(y)).numpy()
+
+    assert_unbiased(gram_samples(feats, SEEDS), (x @ x.T) * (y @ y.T))
+
+
+def test_tensor_srht_broadcast_path_matches_naive_dft(rng):
+    d1, d2, m = 5, 7, 27  # M = 13: two full rounds of the 5 frequencies of x, then 3 more
+    T = TensorSRHT(d1, d2, m, random_state=4)
+    x, y = rng.standard_normal((3, d1)), rng.standard_normal((3, d2))
+    freq1 = np.concatenate([np.arange(d1), np.arange(d1), T._rest.numpy()])
+    parts = []
+    for signs, v, d, freq in ((T._f1.signs, x, d1, freq1), (T._f2.signs, y, d2, T._f2.index.numpy())):
+        F = np.exp(-2j * np.pi * np.outer(np.arange(d), freq) / d)
+        parts.append(((v * signs.numpy()) @ F, (v * signs.numpy()).sum(axis=1, keepdims=True)))
+    z = parts[0][0] * parts[1][0] * np.sqrt(2 / m)
+    pairs = np.stack([z.real, z.imag], axis=2).reshape(3, -1)
+    naive = np.concatenate([pairs, parts[0][1] * parts[1][1] / np.sqrt(m)], 1)
+    np.testing.assert_allclose(T(_t(x), _t(y)).numpy(), naive, rtol=1e-10, atol=1e-10)
+
+
 @pytest.mark.parametrize("m", [9, 601])  # FFT factors: gathered frequencies; padded FFT, frequencies 1..M
 def test_tensor_srht_fft_paths_are_unbiased(rng, m):
     x, y = rng.standard_normal((4, 300)), rng.standard_normal((4, 280))
