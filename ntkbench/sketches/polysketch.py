@@ -14,7 +14,8 @@ class _Tree:
 
     A subtree of degree j splits into ⌈j/2⌉ and ⌊j/2⌋ leaves, so any k works (not only powers of
     two) and the depth is ⌈log₂ k⌉, which keeps the variance growth logarithmic in k. Every node
-    has its own randomness, so the factors are independent and the estimate is unbiased.
+    has its own randomness, so the factors are independent and the estimate is unbiased. Nodes
+    whose children are both nodes (degree >= 4) tell their TensorSRHT that its inputs are sketches.
     """
 
     def __init__(self, rs, input_dim: int, degree: int, output_dim: int, device: torch.device,
@@ -25,8 +26,8 @@ class _Tree:
             return
         self.left = _Tree(rs, input_dim, (degree + 1) // 2, output_dim, device)
         self.right = _Tree(rs, input_dim, degree // 2, output_dim, device)
-        self.node = TensorSRHT(self.left.dim, self.right.dim, output_dim, scale=scale, random_state=rs,
-                               device=device)
+        self.node = TensorSRHT(self.left.dim, self.right.dim, output_dim, scale=scale,
+                               inputs_are_sketches=degree >= 4, random_state=rs, device=device)
         self.dim = output_dim
 
     def __call__(self, x: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:

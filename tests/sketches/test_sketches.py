@@ -10,6 +10,8 @@ from _stats import assert_unbiased, gram_samples
 from ntkbench.sketches import SRHT, CountSketch, PolySketch, TensorSketch, TensorSRHT
 
 SEEDS = range(400)
+# TensorSRHT factors on the FFT path (d > 256): output size, inputs_are_sketches, frequencies used
+FFT_CASES = [(9, False, "full"), (601, False, "full"), (601, True, "ordered"), (9, True, "full")]
 
 
 @pytest.fixture
@@ -72,13 +74,13 @@ def test_tensor_srht_broadcast_path_matches_naive_dft(rng):
     np.testing.assert_allclose(T(_t(x), _t(y)).numpy(), naive, rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("m", [9, 601])  # FFT factors: gathered frequencies; padded FFT, frequencies 1..M
-def test_tensor_srht_fft_paths_are_unbiased(rng, m):
+@pytest.mark.parametrize("m, sketched, frequencies", FFT_CASES[:3])
+def test_tensor_srht_fft_paths_are_unbiased(rng, m, sketched, frequencies):
     x, y = rng.standard_normal((4, 300)), rng.standard_normal((4, 280))
     x[:, :10] += 3.0  # heavy neighbouring coordinates, as in layer-wise feature vectors
 
     def feats(s):
-        return TensorSRHT(300, 280, m, random_state=s)(_t(x), _t(y)).numpy()
+        return TensorSRHT(300, 280, m, inputs_are_sketches=sketched, random_state=s)(_t(x), _t(y)).numpy()
 
     assert_unbiased(gram_samples(feats, SEEDS), (x @ x.T) * (y @ y.T))
 
@@ -139,15 +141,15 @@ def test_srht_with_all_frequencies_is_exact(rng):
     np.testing.assert_allclose(z @ z.T, x @ x.T, rtol=1e-10, atol=1e-9)
 
 
-@pytest.mark.parametrize("m", [9, 601])  # gathered frequencies; padded FFT with frequencies 1..M
-def test_tensor_srht_fft_path_matches_naive_dft(rng, m):
+@pytest.mark.parametrize("m, sketched, frequencies", FFT_CASES)
+def test_tensor_srht_fft_path_matches_naive_dft(rng, m, sketched, frequencies):
     """FFT factors against explicit DFT sums; the output holds interleaved (Re, Im) pairs."""
     d1, d2 = 300, 280
-    T = TensorSRHT(d1, d2, m, random_state=3)
+    T = TensorSRHT(d1, d2, m, inputs_are_sketches=sketched, random_state=3)
     x, y = rng.standard_normal((4, d1)), rng.standard_normal((4, d2))
     parts = []
     for f, v, d in ((T._f1, x, d1), (T._f2, y, d2)):
-        assert not f.dense and f.contiguous == (m > d) and f.fft_len >= d
+        assert not f.dense and f.frequencies == frequencies and f.fft_len >= d
         F = np.exp(-2j * np.pi * np.outer(np.arange(d), f.index.numpy()) / f.fft_len)
         parts.append(((v * f.signs.numpy()) @ F, (v * f.signs.numpy()).sum(axis=1, keepdims=True)))
     z = parts[0][0] * parts[1][0] * np.sqrt(2 / m)
