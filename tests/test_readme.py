@@ -52,3 +52,17 @@ def test_readme_adapter_runs_under_the_harness(tmp_path, monkeypatch):
     # more random features approximate the RBF kernel better
     assert rows[2048]["metrics"]["rel_frobenius"] < rows[64]["metrics"]["rel_frobenius"] / 2
     assert np.isfinite(rows[64]["metrics"]["spectral_eps"])
+
+
+def test_readme_feature_map_example_runs(tmp_path, monkeypatch):
+    section = README.read_text().split("## Feature maps as a library", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
+    rng = np.random.default_rng(0)
+    scope = {"X_train": rng.standard_normal((300, 6)), "X": rng.standard_normal((500, 6))}
+    scope["y_train"] = np.sin(scope["X_train"][:, 0])
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), scope)
+    features = np.load(tmp_path / "features.npy")
+    assert features.shape == (500, 4096)
+    np.testing.assert_allclose(features, scope["rf"].transform(scope["X"]))
+    assert scope["model"].score(scope["X_train"], scope["y_train"]) > 0.9
