@@ -15,6 +15,9 @@ import pandas as pd  # noqa: E402
 from ntkbench.report.tables import display_labels, test_metric  # noqa: E402
 
 
+EXACT_BELOW = 1e-8  # errors below this are rounding: drawn as ▼ at the bottom, off the log scale
+
+
 def _grid(n: int) -> tuple[plt.Figure, np.ndarray]:
     cols = min(n, 3)
     rows = int(np.ceil(n / cols))
@@ -41,12 +44,22 @@ def error_vs_dimension(frame: pd.DataFrame, path: Path, metric: str = "m_rel_fro
     fig, axes = _grid(len(datasets))
     for ax, dataset in zip(axes, datasets):
         sub = ok[ok["dataset_display"] == dataset]
+        approximate = sub.loc[sub[metric] >= EXACT_BELOW, metric]
+        bottom = approximate.min() / 3 if len(approximate) else EXACT_BELOW
         for series, group in sub.groupby("series", sort=True):
             stats = group.groupby("feature_dim")[metric].agg(["median", "min", "max"]).sort_index()
-            ax.errorbar(stats.index, stats["median"], yerr=[stats["median"] - stats["min"], stats["max"] - stats["median"]],
-                        marker="o", capsize=3, label=series)
+            line = ax.errorbar(stats.index, stats["median"],
+                               yerr=[stats["median"] - stats["min"], stats["max"] - stats["median"]],
+                               marker="o", capsize=3, label=series)
+            exact = stats.index[stats["median"] < EXACT_BELOW]
+            ax.plot(exact, np.full(len(exact), bottom * 1.25), linestyle="none", marker="v", markersize=9,
+                    color=line.lines[0].get_color())
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
+        if len(approximate) < sub[metric].notna().sum():  # keep the axis on the approximations
+            ax.set_ylim(bottom=bottom)
+            ax.annotate(f"▼ exact (error < {EXACT_BELOW:g})", (0.98, 0.02), xycoords="axes fraction",
+                        ha="right", fontsize=7)
         _label(ax, "feature dimension (n_components)", ylabel, dataset)
     return _save(fig, path)
 
