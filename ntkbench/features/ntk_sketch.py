@@ -57,8 +57,9 @@ class NTKSketch(BaseNTKFeatures):
     mass K_L(1) − c_0 − c_1 (1.28 at L = 2) on the sketched powers, and the noise scales with it,
     while the reference fit has K_2(1) ≈ 2.58 and sketches only 0.63. Run on the reference's own
     coefficients (``ntk_sketch_reference_fit`` in the benchmark), this sketch has ε 0.95 vs 1.69 and
-    rel. Frobenius 0.054 vs 0.080 at L = 2. Featurizing 50,000 × 90 points at L = 2 takes about half
-    the reference's time in float64 and a third in float32 (``benchmarks/bench_features.py``).
+    rel. Frobenius 0.054 vs 0.080 at L = 2. Featurizing 50,000 × 90 points at L = 2 is 1.4–2.8×
+    faster than the reference in float64 and 2.3–4.4× in float32 (runs on 2 shared cores,
+    ``benchmarks/bench_features.py``).
 
     Parameters
     ----------

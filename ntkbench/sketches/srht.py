@@ -38,8 +38,8 @@ class _SignedFFT:
     * ``"full"`` (TensorSRHT): stratified from all frequencies: F_j and conj F_j give different
       products with the other factor, which doubles the distinct product features.
     * ``"all"``: 0..d−1 in order (M = d; see :class:`TensorSRHT`).
-    * ``"ordered"``: 1..M in order, for inputs without structure (other sketches' outputs, whose
-      size is at least the FFT's): a slice instead of a gather. These are nearly all the complex
+    * ``"ordered"``: 1..M in order, for inputs without structure (other sketches' outputs) when the
+      factor keeps their size (2M + 1 >= d): a slice instead of a gather. These are nearly all the complex
       frequencies, so the choice costs no variance for one factor, but when *both* factors of a
       TensorSRHT take the same order their frequency differences line up, and on structured
       inputs (heavy coordinates next to each other, as in raw data or layer-wise feature vectors)
