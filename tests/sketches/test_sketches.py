@@ -59,6 +59,15 @@ def test_tensor_srht_with_more_samples_than_frequencies_is_unbiased(points, m):
     assert_unbiased(gram_samples(feats, SEEDS), (x @ x.T) * (y @ y.T))
 
 
+def _tensor_srht_output(parts, m):
+    """TensorSRHT's documented output from each factor's (samples, zero frequency): interleaved
+    (Re, Im) pairs of the products, scaled by √(2/m), then the zero-frequency product / √m."""
+    (z1, zero1), (z2, zero2) = parts
+    z = z1 * z2 * np.sqrt(2 / m)
+    pairs = np.stack([z.real, z.imag], axis=2).reshape(len(z), -1)
+    return np.concatenate([pairs, zero1 * zero2 / np.sqrt(m)], 1)
+
+
 def test_tensor_srht_broadcast_path_matches_naive_dft(rng):
     d1, d2, m = 5, 7, 27  # M = 13: two full rounds of the 5 frequencies of x, then 3 more
     T = TensorSRHT(d1, d2, m, random_state=4)
@@ -68,10 +77,7 @@ def test_tensor_srht_broadcast_path_matches_naive_dft(rng):
     for signs, v, d, freq in ((T._f1.signs, x, d1, freq1), (T._f2.signs, y, d2, T._f2.index.numpy())):
         F = np.exp(-2j * np.pi * np.outer(np.arange(d), freq) / d)
         parts.append(((v * signs.numpy()) @ F, (v * signs.numpy()).sum(axis=1, keepdims=True)))
-    z = parts[0][0] * parts[1][0] * np.sqrt(2 / m)
-    pairs = np.stack([z.real, z.imag], axis=2).reshape(3, -1)
-    naive = np.concatenate([pairs, parts[0][1] * parts[1][1] / np.sqrt(m)], 1)
-    np.testing.assert_allclose(T(_t(x), _t(y)).numpy(), naive, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(T(_t(x), _t(y)).numpy(), _tensor_srht_output(parts, m), rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("m, sketched, frequencies", FFT_CASES[:3])
@@ -152,10 +158,7 @@ def test_tensor_srht_fft_path_matches_naive_dft(rng, m, sketched, frequencies):
         assert not f.dense and f.frequencies == frequencies and f.fft_len >= d
         F = np.exp(-2j * np.pi * np.outer(np.arange(d), f.index.numpy()) / f.fft_len)
         parts.append(((v * f.signs.numpy()) @ F, (v * f.signs.numpy()).sum(axis=1, keepdims=True)))
-    z = parts[0][0] * parts[1][0] * np.sqrt(2 / m)
-    pairs = np.stack([z.real, z.imag], axis=2).reshape(4, -1)
-    naive = np.concatenate([pairs, parts[0][1] * parts[1][1] / np.sqrt(m)], 1)
-    np.testing.assert_allclose(T(_t(x), _t(y)).numpy(), naive, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(T(_t(x), _t(y)).numpy(), _tensor_srht_output(parts, m), rtol=1e-9, atol=1e-9)
 
 
 def test_srht_fft_path_matches_naive_dft(rng):
