@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from ntkbench.kernels import cntk_kernel, fc_kernel
-from ntkbench.kernels.fc import fc_kernel_numpy
+from benchmarks.references import fc_kernel_numpy
 
 FULL = os.environ.get("NTKBENCH_BENCH_PROFILE", "quick") == "full"
 THREADS = os.environ.get("NTKBENCH_BENCH_THREADS")

@@ -19,7 +19,7 @@ from ntkbench.data.cache import cached_arrays
 from ntkbench.data.formats import tabular as fmt
 from ntkbench.data.home import resolve_user_path
 from ntkbench.data.splits import random_split, stratified_split
-from ntkbench.harness.contracts import Dataset, Split
+from ntkbench.contracts import Dataset, Split
 
 TASKS = ["auto", "classification", "regression"]
 COMMON = {"path": [""], "test_path": [""], "task": ["auto"], "test_size": [0.2], "transform": ["standardize"]}

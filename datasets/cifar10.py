@@ -23,7 +23,7 @@ from ntkbench.data.adapter import FileDataset, check_choice
 from ntkbench.data.cache import cached_arrays
 from ntkbench.data.formats import cifar as fmt
 from ntkbench.data.images import IMAGE_PARAMS, image_split
-from ntkbench.harness.contracts import Split
+from ntkbench.contracts import Split
 
 PICKLE_DIR = "cifar10/cifar-10-batches-py"
 JPEG_FILES = ("cifar10_jpeg/train.tar.gz", "cifar10_jpeg/test.tar.gz")

@@ -14,7 +14,7 @@ from ntkbench.data.adapter import FileDataset
 from ntkbench.data.cache import cached_arrays
 from ntkbench.data.formats.idx import read_idx
 from ntkbench.data.images import IMAGE_PARAMS, image_split
-from ntkbench.harness.contracts import Split
+from ntkbench.contracts import Split
 
 FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
          "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")

@@ -15,7 +15,7 @@ from ntkbench.data.cache import cached_arrays
 from ntkbench.data.formats import pmlb as fmt
 from ntkbench.data.pmlb_catalog import PMLB
 from ntkbench.data.splits import random_split, stratified_split
-from ntkbench.harness.contracts import Split
+from ntkbench.contracts import Split
 
 GROUPS = {
     "classification": sorted(k for k, v in PMLB.items() if v[2] == "classification"),

@@ -12,7 +12,7 @@ import numpy as np
 
 from ntkbench.data.adapter import make_split, validate_transform
 from ntkbench.data.splits import random_split, stratified_split
-from ntkbench.harness.contracts import Dataset, Split
+from ntkbench.contracts import Dataset, Split
 
 
 class _SklearnBundled(Dataset):

@@ -9,7 +9,7 @@ import numpy as np
 from ntkbench.data import synthetic
 from ntkbench.data.adapter import check_choice, make_split, validate_transform
 from ntkbench.data.splits import n_test_rows
-from ntkbench.harness.contracts import Dataset, Split
+from ntkbench.contracts import Dataset, Split
 
 
 class Synthetic(Dataset):

@@ -23,7 +23,7 @@ from ntkbench.data.cache import cached_arrays
 from ntkbench.data.home import data_home
 from ntkbench.data.fd121_catalog import ARORA2020, FD121
 from ntkbench.data.formats import fd121 as fmt
-from ntkbench.harness.contracts import Split
+from ntkbench.contracts import Split
 
 #: Named groups a suite can give as ``name`` (expanded by the runner to one cell per dataset).
 GROUPS = {"arora2020": list(ARORA2020), "fd121": sorted(FD121)}

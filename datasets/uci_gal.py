@@ -13,7 +13,7 @@ import numpy as np
 from ntkbench.data.adapter import FileDataset, check_choice, make_split, validate_transform
 from ntkbench.data.cache import cached_arrays
 from ntkbench.data.formats import uci_gal as fmt
-from ntkbench.harness.contracts import Split
+from ntkbench.contracts import Split
 
 #: name -> (n, d, number of fixed splits), from the data README.
 UCI_GAL = {

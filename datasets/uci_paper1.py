@@ -19,7 +19,7 @@ from ntkbench.data.cache import cached_arrays
 from ntkbench.data.formats import uci_paper1 as fmt
 from ntkbench.data.sources import SOURCES
 from ntkbench.data.splits import kfold
-from ntkbench.harness.contracts import Split
+from ntkbench.contracts import Split
 
 
 class _Paper1Regression(FileDataset):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from ntkbench.harness.targets import ExactKernelMethod
+from ntkbench.adapters import ExactKernelMethod
 
 
 class ExactFC(ExactKernelMethod):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ntkbench.harness.targets import ExactKernelMethod
+from ntkbench.adapters import ExactKernelMethod
 
 
 class ExactMyrtle(ExactKernelMethod):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ntkbench.features import NTKSketch
-from ntkbench.harness.targets import FCFeatureMethod
+from ntkbench.adapters import FCFeatureMethod
 
 
 class NTKSketchMethod(FCFeatureMethod):

@@ -6,11 +6,12 @@ import math
 
 import numpy as np
 
-from ntkbench.harness.contracts import Method, TargetKernel
-from ntkbench.harness.targets import fc_target
+from ntkbench.adapters import ArchMethod
+from ntkbench.contracts import TargetKernel
+from ntkbench.kernels import fc_target
 
 
-class NystromNTK(Method):
+class NystromNTK(ArchMethod):
     """Φ(x) = K(x, S) K(S, S)^{-1/2} for m landmarks S drawn uniformly without replacement.
 
     Written here rather than with ``sklearn.kernel_approximation.Nystroem`` because that class

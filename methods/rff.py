@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.kernel_approximation import RBFSampler
 from sklearn.metrics.pairwise import rbf_kernel
 
-from ntkbench.harness.contracts import Method, TargetKernel
+from ntkbench.contracts import Method, TargetKernel
 
 
 class RandomFourierFeatures(Method):

@@ -27,7 +27,7 @@ def test_readme_adapter_runs_under_the_harness(tmp_path, monkeypatch):
     (tmp_path / "methods" / "orf.py").write_text(_example_adapter())
     (tmp_path / "datasets" / "blobs.py").write_text(
         "import numpy as np\n"
-        "from ntkbench.harness.contracts import Dataset, Split\n\n\n"
+        "from ntkbench.contracts import Dataset, Split\n\n\n"
         "class Blobs(Dataset):\n"
         "    name = 'blobs'\n"
         "    task = 'classification'\n\n"

@@ -8,7 +8,7 @@ import numpy as np
 
 from ntkbench.data import home
 from ntkbench.data.preprocess import INPUT_TRANSFORMS, apply_inputs
-from ntkbench.harness.contracts import Dataset, Split
+from ntkbench.contracts import Dataset, Split
 
 
 def make_split(X: np.ndarray, y: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, *,

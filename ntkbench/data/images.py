@@ -8,7 +8,7 @@ import numpy as np
 
 from ntkbench.data.adapter import check_choice
 from ntkbench.data.preprocess import INPUT_TRANSFORMS, apply_inputs
-from ntkbench.harness.contracts import Split
+from ntkbench.contracts import Split
 
 #: Parameters every image adapter accepts (first value = default).
 IMAGE_PARAMS: dict[str, list] = {"transform": ["channel"], "zca_reg": [0.1], "flatten": [False]}

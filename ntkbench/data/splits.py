@@ -1,8 +1,10 @@
-"""Seeded train/test splits and k-fold partitions, independent of call order."""
+"""Seeded train/test splits, k-fold partitions and subsamples, independent of call order."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from ntkbench.contracts import Split
 
 
 def n_test_rows(n: int, test_size: float | int) -> int:
@@ -65,3 +67,18 @@ def kfold(n: int, n_splits: int, fold: int) -> tuple[np.ndarray, np.ndarray]:
     test = np.arange(start, start + sizes[fold])
     train = np.concatenate([np.arange(0, start), np.arange(start + sizes[fold], n)])
     return train, test
+
+
+def subsample(split: Split, *, n_train: int = 0, n_test: int = 0, seed: int = 0) -> Split:
+    """Seeded random subsets of the train and test parts of ``split`` (0 keeps all rows)."""
+    rng = np.random.default_rng([seed, 7919])
+
+    def pick(X: np.ndarray, y: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if not n or n >= X.shape[0]:
+            return X, y
+        idx = np.sort(rng.choice(X.shape[0], size=n, replace=False))
+        return X[idx], y[idx]
+
+    X_train, y_train = pick(split.X_train, split.y_train, n_train)
+    X_test, y_test = pick(split.X_test, split.y_test, n_test)
+    return Split(X_train, y_train, X_test, y_test, split.task, split.X_val, split.y_val, dict(split.metadata))

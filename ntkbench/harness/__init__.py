@@ -1,5 +1,4 @@
-"""The harness: contracts, registry, suites, runner, result store and metrics."""
+"""The harness: registry, suites, cell execution, runner, result store, kernel cache and metrics.
 
-from ntkbench.harness.contracts import Dataset, Method, Split, TargetKernel
-
-__all__ = ["Dataset", "Method", "Split", "TargetKernel"]
+The contracts it shares with the plug-ins live in :mod:`ntkbench.contracts`.
+"""

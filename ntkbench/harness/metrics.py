@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
-from ntkbench.harness.contracts import check_array
+from ntkbench.contracts import check_array
 
 
 def _pair(K: np.ndarray, K_approx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

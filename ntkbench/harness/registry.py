@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from ntkbench.harness.contracts import Dataset, Method
+from ntkbench.contracts import Dataset, Method
 
 ENTRY_POINT_GROUPS = {"methods": "ntkbench.methods", "datasets": "ntkbench.datasets"}
 

@@ -19,7 +19,8 @@ from typing import Any, Callable
 import psutil
 from tqdm.auto import tqdm
 
-from ntkbench.harness.execute import execute_cell, make_row
+from ntkbench.harness.execute import execute_cell
+from ntkbench.harness.rows import make_row
 from ntkbench.harness.registry import Registry, discover, project_root
 from ntkbench.harness.store import Store
 from ntkbench.harness.suite import Cell, Suite

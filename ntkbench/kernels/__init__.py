@@ -6,13 +6,14 @@ fc_kernel            NNGP / NTK of a fully-connected network of any depth and ac
 cntk_kernel          NNGP / NTK of a convolutional network (CNTK-GAP, CNTK-V, Arora's ``fix``).
 myrtle_kernel        NNGP / NTK of the Myrtle-5/7/10 networks (conv + average pooling).
 arch_kernel          the exact kernel of an :class:`ntkbench.arch.Arch`; kernel_name its cache key.
+arch_target          that kernel as the TargetKernel approximations are scored against (fc_target: FC only).
 get_activation       a dual activation from a registry name such as ``"leaky_relu(slope=0.1)"``.
 NumericDual          Gauss–Hermite dual of any callable activation.
 kappa0, kappa1       arc-cosine functions of order 0 and 1.
 """
 
 from ntkbench.kernels.arccos import kappa0, kappa1
-from ntkbench.kernels.arch_kernel import arch_kernel, kernel_name
+from ntkbench.kernels.arch_kernel import arch_kernel, arch_target, fc_target, kernel_name
 from ntkbench.kernels.conv import cntk_kernel, myrtle_kernel
 from ntkbench.kernels.duals import DualActivation
 from ntkbench.kernels.fc import fc_kernel
@@ -23,9 +24,11 @@ __all__ = [
     "DualActivation",
     "NumericDual",
     "arch_kernel",
+    "arch_target",
     "available_activations",
     "cntk_kernel",
     "fc_kernel",
+    "fc_target",
     "get_activation",
     "kappa0",
     "kappa1",

@@ -1,10 +1,13 @@
-"""The exact kernel of an :class:`ntkbench.arch.Arch`, and its canonical name (a cache key)."""
+"""The exact kernel of an :class:`ntkbench.arch.Arch`, its canonical name (a cache key), and the
+:class:`~ntkbench.contracts.TargetKernel` that approximations of the architecture are scored against."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Sequence
 
 from ntkbench.arch import Arch
+from ntkbench.contracts import TargetKernel
 from ntkbench.kernels.conv import cntk_kernel, myrtle_kernel
 from ntkbench.kernels.fc import fc_kernel
 
@@ -12,7 +15,7 @@ from ntkbench.kernels.fc import fc_kernel
 def kernel_name(arch: Arch, get: str = "ntk") -> str:
     """Canonical description of the exact kernel of ``arch``: every parameter that changes it.
 
-    The fully-connected form equals :func:`ntkbench.harness.targets.fc_target`'s, so exact and
+    The fully-connected form equals :func:`fc_target`'s, so exact and
     approximate methods of one architecture share one cached exact kernel.
     """
     if get not in ("ntk", "nngp"):
@@ -55,3 +58,13 @@ def arch_kernel(arch: Arch, x1: Any, x2: Any | None = None, *, get: str | Sequen
         return cntk_kernel(x1, x2, filter_size=arch.filter_size, padding=arch.padding, pooling=arch.pooling,
                            fix_first_last=arch.fix_first_last, **common, **hardware)
     return myrtle_kernel(x1, x2, fix_first_last=arch.fix_first_last, **common, **hardware)
+
+
+def arch_target(arch: Arch, get: str = "ntk") -> TargetKernel:
+    """The exact NTK (``get="ntk"``) or NNGP of ``arch`` (fc, conv or Myrtle) as a :class:`TargetKernel`."""
+    return TargetKernel(kernel_name(arch, get), lambda X1, X2: arch_kernel(arch, X1, X2, get=get))
+
+
+def fc_target(arch: Arch, get: str = "ntk") -> TargetKernel:
+    """The exact fully-connected NTK or NNGP of ``arch``'s depth, activation and weight/bias scales."""
+    return arch_target(dataclasses.replace(arch, kind="fc"), get)

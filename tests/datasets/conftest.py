@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ntkbench.harness.contracts import Dataset
+from ntkbench.contracts import Dataset
 
 DATASETS_DIR = Path(__file__).resolve().parents[2] / "datasets"
 

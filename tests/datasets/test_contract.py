@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ntkbench.harness.contracts import TASKS
+from ntkbench.contracts import TASKS
 
 EXPECTED = {"digits", "breast_cancer", "wine", "diabetes", "iris", "uci_gal", "uci_fd121", "pmlb", "mnist",
             "fashion_mnist", "cifar10", "synthetic", "ct_slice", "workloads", "msd", "csv", "svmlight", "npz"}

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from _kernels import rel_frobenius, spectral_eps
 from _stats import assert_unbiased, gram_samples
 from ntkbench.features import NTKRandomFeatures, NTKSketch
 from ntkbench.features.polyfit import kappa0_coeffs, kappa1_coeffs, ntk_coeffs
+from ntkbench.harness.metrics import relative_frobenius_error, relative_ridge, spectral_error
 from ntkbench.kernels import fc_kernel
 
 P = np.polynomial.polynomial.polyval
@@ -84,7 +84,7 @@ def test_error_falls_as_n_components_grows(rng, name):
     errs = {}
     for m in (128, 1024):
         runs = [ESTIMATORS[name](m, 2, s).fit_transform(X) for s in range(3)]
-        errs[m] = np.mean([[rel_frobenius(K, F @ F.T), spectral_eps(K, F @ F.T)] for F in runs], axis=0)
+        errs[m] = np.mean([[relative_frobenius_error(K, F @ F.T), spectral_error(K, F @ F.T, relative_ridge(K, 0.01))] for F in runs], axis=0)
     assert errs[1024][0] < 0.6 * errs[128][0], errs
     assert errs[1024][1] < errs[128][1], errs
 
@@ -100,8 +100,8 @@ def test_converges_to_the_exact_kernel(rng, name, depth):
     floor = 0.0
     if name == "one_pass":
         _, nn, t = _cosines(X)
-        floor = rel_frobenius(K, nn * P(t, ntk_coeffs(depth, 8)))
-    errs = [np.mean([rel_frobenius(K, (F := ESTIMATORS[name](m, depth, s).fit_transform(X)) @ F.T)
+        floor = relative_frobenius_error(K, nn * P(t, ntk_coeffs(depth, 8)))
+    errs = [np.mean([relative_frobenius_error(K, (F := ESTIMATORS[name](m, depth, s).fit_transform(X)) @ F.T)
                      for s in range(2)]) for m in (256, 1024, 4096, 16384)]
     assert all(a > b for a, b in zip(errs, errs[1:])), errs
     assert errs[-1] - floor < 0.25 * (errs[0] - floor) and errs[-1] < 0.05, (errs, floor)
@@ -114,7 +114,7 @@ def test_float32_matches_float64(rng, name):
     F64 = est.fit_transform(X)
     F32 = est.fit_transform(X.astype(np.float32))
     assert F32.dtype == np.float32 and F64.dtype == np.float64
-    assert rel_frobenius(F64 @ F64.T, F32.astype(np.float64) @ F32.T.astype(np.float64)) < 1e-3
+    assert relative_frobenius_error(F64 @ F64.T, F32.astype(np.float64) @ F32.T.astype(np.float64)) < 1e-3
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
@@ -137,7 +137,7 @@ def test_nngp_features_match_the_exact_nngp(rng):
     for est in (NTKRandomFeatures(4096, depth=2, get="nngp", random_state=0),
                 NTKSketch(4096, depth=2, get="nngp", random_state=0)):
         F = est.fit_transform(X)
-        assert rel_frobenius(fc_kernel(X, depth=2, get="nngp"), F @ F.T) < 0.03
+        assert relative_frobenius_error(fc_kernel(X, depth=2, get="nngp"), F @ F.T) < 0.03
 
 
 def test_wide_inputs_use_an_unbiased_sketched_linear_block(rng):
@@ -161,6 +161,6 @@ def test_layerwise_sketch_keeps_its_accuracy_on_real_data(data_home):
     split = discover().dataset("uci_gal")().load(seed=0, name="protein-tertiary-structure", split=0)
     X = split.X_train[np.random.default_rng(0).choice(len(split.X_train), 1000, replace=False)]
     K = fc_kernel(X, depth=2)
-    errs = [rel_frobenius(K, (F := NTKSketch(4096, depth=2, random_state=s).fit_transform(X)) @ F.T)
+    errs = [relative_frobenius_error(K, (F := NTKSketch(4096, depth=2, random_state=s).fit_transform(X)) @ F.T)
             for s in range(3)]
     assert np.median(errs) < 0.045, errs

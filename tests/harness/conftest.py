@@ -9,7 +9,7 @@ import pytest
 
 TOY_DATASET = '''
 import numpy as np
-from ntkbench.harness.contracts import Dataset, Split
+from ntkbench.contracts import Dataset, Split
 
 
 class Toy(Dataset):
@@ -32,7 +32,7 @@ class Toy(Dataset):
 TOY_METHODS = '''
 import time
 import numpy as np
-from ntkbench.harness.contracts import Method, TargetKernel
+from ntkbench.contracts import Method, TargetKernel
 
 
 class Linear(Method):

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from ntkbench.arch import Arch
-from ntkbench.harness.contracts import Method, Split
+from ntkbench.adapters import ArchMethod
+from ntkbench.contracts import Method, Split
 
 
 def _split(**overrides):
@@ -41,7 +42,7 @@ def test_bad_splits_raise_clear_errors(overrides, message):
         _split(**overrides)
 
 
-class _Toy(Method):
+class _Toy(ArchMethod):
     name = "toy"
     params = {"alpha": [1.0, 2.0], "depth": [2]}
 
@@ -52,6 +53,14 @@ def test_method_params_fill_defaults_and_reject_unknown_names():
     assert method.arch == Arch(depth=2)
     with pytest.raises(ValueError, match="no parameter\\(s\\) beta; valid parameters: alpha, depth"):
         _Toy(beta=1)
+
+
+def test_a_plain_method_carries_no_architecture():
+    class Plain(Method):
+        name = "plain"
+        params = {"gamma": [0.5]}
+
+    assert not hasattr(Plain(), "arch")
 
 
 @pytest.mark.parametrize("fields, message", [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ntkbench.harness import registry as registry_module
-from ntkbench.harness.contracts import Method
+from ntkbench.contracts import Method
 from ntkbench.harness.registry import discover
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from ntkbench.arch import Arch
 from ntkbench.harness.registry import discover
-from ntkbench.harness.targets import fc_target
+from ntkbench.kernels import fc_target
 from ntkbench.kernels import cntk_kernel, fc_kernel, myrtle_kernel
 
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from ntkbench.kernels import fc_kernel
-from ntkbench.kernels.fc import fc_kernel_numpy
+from benchmarks.references import fc_kernel_numpy
 from ntkbench.kernels.registry import get_activation
 from tests.kernels.networks import empirical_fc
 

@@ -3,6 +3,9 @@
 A dataset adapter turns parameters and a seed into a :class:`Split`; a method adapter turns
 training data into features, a kernel or predictions. The harness, never the adapter, computes
 metrics, so that every method is measured the same way.
+
+This module sits at the bottom of the package (it imports nothing from ``ntkbench``), so the data
+layer, the kernels and the harness can all depend on it without depending on each other.
 """
 
 from __future__ import annotations
@@ -11,8 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
-
-from ntkbench.arch import Arch
 
 TASKS = ("regression", "classification")
 OUTPUTS = ("features", "kernel", "predictions")
@@ -231,11 +232,6 @@ class Method(_Plugin):
         self.random_state = random_state
         self.device = device
         self.params = self.check_params(params)
-
-    @property
-    def arch(self) -> Arch:
-        """The architecture described by this method's parameters."""
-        return Arch.from_params(self.params)
 
     def skip(self, split: Split) -> str | None:
         """A reason to skip this method on ``split`` (e.g. a conv method on tabular data), or None."""

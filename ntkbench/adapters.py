@@ -1,28 +1,35 @@
-"""Target kernels and adapter base classes shared by methods, so one architecture has one exact-kernel cache."""
+"""Base classes that keep method adapters short.
+
+:class:`ArchMethod` is a method whose parameters describe an :class:`~ntkbench.arch.Arch` (only
+methods that approximate or compute a neural kernel have one; random Fourier features, for
+instance, derive from :class:`~ntkbench.contracts.Method` directly). :class:`FCFeatureMethod` wraps
+a fully-connected feature-map transformer and :class:`ExactKernelMethod` the exact kernel of an
+architecture; both are scored against the exact kernel of the same architecture, so exact and
+approximate methods share one exact-kernel cache.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ntkbench.arch import Arch
-from ntkbench.harness.contracts import Method, TargetKernel
-from ntkbench.kernels import arch_kernel, kernel_name
+from ntkbench.contracts import Method, TargetKernel
+from ntkbench.kernels import arch_kernel, arch_target, fc_target
 
 
-def arch_target(arch: Arch, get: str = "ntk") -> TargetKernel:
-    """The exact NTK (``get="ntk"``) or NNGP of ``arch`` (fc, conv or Myrtle) as a :class:`TargetKernel`."""
-    return TargetKernel(kernel_name(arch, get), lambda X1, X2: arch_kernel(arch, X1, X2, get=get))
+class ArchMethod(Method):
+    """A method whose parameters hold :class:`~ntkbench.arch.Arch` fields (``depth``,
+    ``activation``, ``w_std``, ``b_std`` ...)."""
+
+    @property
+    def arch(self) -> Arch:
+        """The architecture described by this method's parameters."""
+        return Arch.from_params(self.params)
 
 
-def fc_target(arch: Arch, get: str = "ntk") -> TargetKernel:
-    """The exact fully-connected NTK or NNGP of ``arch``'s depth, activation and weight/bias scales."""
-    return arch_target(dataclasses.replace(arch, kind="fc"), get)
-
-
-class FCFeatureMethod(Method):
+class FCFeatureMethod(ArchMethod):
     """Base of adapters over a fully-connected feature-map transformer (scikit-learn style):
     subclasses build the unfitted transformer in ``_estimator()``; the target is the exact FC
     kernel of the same architecture (``get`` = "ntk" or "nngp")."""
@@ -43,7 +50,7 @@ class FCFeatureMethod(Method):
         return fc_target(self.arch, self.params["get"])
 
 
-class ExactKernelMethod(Method):
+class ExactKernelMethod(ArchMethod):
     """Base of the exact-kernel adapters: kernel ridge regression with the exact kernel of
     ``self.arch``, scored against that same kernel (so its kernel errors show round-off only).
 
