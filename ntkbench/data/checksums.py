@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from pathlib import Path
+from typing import Mapping
 
 from ntkbench.data.errors import ChecksumError, MalformedDataError
 
 CHUNK = 1 << 20
 
 
-def file_hash(path: Path | str, algorithm: str = "sha256") -> str:
-    """Hex digest of a file, read in 1 MiB chunks."""
+def file_hash(path: Path | str, algorithm: str = "sha256", *, gunzip: bool = False) -> str:
+    """Hex digest of a file (with ``gunzip``, of its decompressed content), read in 1 MiB chunks."""
     h = hashlib.new(algorithm)
-    with open(path, "rb") as fh:
+    with (gzip.open if gunzip else open)(path, "rb") as fh:
         for block in iter(lambda: fh.read(CHUNK), b""):
             h.update(block)
     return h.hexdigest()
@@ -56,8 +58,16 @@ def read_sums(path: Path | str) -> dict[str, str]:
     return sums
 
 
-def verify_sums(folder: Path | str, sums_file: str = "SHA256SUMS", *, prefix: str = "") -> int:
+def format_sums(sums: Mapping[str, str]) -> str:
+    """``sha256sum``-format text of ``relative path -> sha256``, sorted by path (inverse of :func:`read_sums`)."""
+    return "".join(f"{sums[name]}  {name}\n" for name in sorted(sums))
+
+
+def verify_sums(folder: Path | str, sums_file: Path | str = "SHA256SUMS", *, prefix: str = "") -> int:
     """Verify every file listed in ``folder/sums_file`` (optionally only paths under ``prefix``).
+
+    ``sums_file`` may be an absolute path elsewhere (e.g. a packaged manifest of
+    :mod:`ntkbench.data.manifests`); the paths it lists are relative to ``folder`` either way.
 
     Returns
     -------

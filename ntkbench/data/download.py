@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import os
 import shutil
 import sys
@@ -193,22 +191,13 @@ def _progress(done: int, total: int | None) -> None:
         print(f"\r  {done / 2**20:8.1f} MiB", end="", file=sys.stderr)
 
 
-def gunzip_hash(path: Path) -> str:
-    """sha256 of the decompressed content of a gzip file."""
-    h = hashlib.sha256()
-    with gzip.open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(CHUNK), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _check(source: Source, archive: Path) -> None:
     """Verify against the recorded checksums, or trust on first use with a sidecar ``.sha256``."""
     try:
         if source.sha256 or source.md5 or source.size or source.content_sha256:
             verify(archive, sha256=source.sha256, md5=source.md5, size=source.size)
             if source.content_sha256:
-                actual = gunzip_hash(archive)
+                actual = file_hash(archive, gunzip=True)
                 if actual != source.content_sha256:
                     raise ChecksumError(archive, f"content sha256 {source.content_sha256}",
                                         f"content sha256 {actual}")

