@@ -15,14 +15,20 @@ from ntkbench.data.errors import DataMissingError
 from ntkbench.data.splits import subsample
 from ntkbench.harness import metrics
 from ntkbench.harness.kernel_cache import ExactKernelCache
-from ntkbench.harness.quality import kernel_quality
+from ntkbench.harness.fingerprint import object_fingerprint
+from ntkbench.harness.quality import evaluation_subset, kernel_quality
 from ntkbench.harness.registry import Registry
 from ntkbench.harness.rows import make_row
 from ntkbench.harness.suite import UNIVERSAL_DATASET_PARAMS, Cell
-from ntkbench.harness.timing import PhaseTimer, peak_memory_mib, reset_peak_memory
+from ntkbench.harness.timing import PhaseTimer
 from ntkbench.solvers import RidgeFit
 from ntkbench.solvers.encoding import ridge_targets
 from ntkbench.solvers.selection import holdout_indices, select_ridge
+
+
+#: The phases whose time and memory belong to the method (loading data and measuring kernel
+#: quality are the harness's work and are excluded from ``peak_mem_mb``).
+METHOD_PHASES = ("fit", "featurize", "solve", "predict")
 
 
 def execute_cell(cell: Cell, registry: Registry, *, suite: str, cache_dir: Path | None = None,
@@ -53,9 +59,12 @@ def _run(cell: Cell, registry: Registry, *, cache_dir: Path | None, device: str)
     reason = method.skip(split)
     if reason:
         return {"status": "skipped", "error": reason}
-    baseline = reset_peak_memory()
     result = _evaluate(method, split, cell, timer, cache_dir)
-    result["peak_mem_mb"] = max(peak_memory_mib() - baseline, 0.0)
+    memory = {phase: timer.memory[phase] for phase in METHOD_PHASES if phase in timer.memory}
+    result["peak_mem_mb"] = max(memory.values(), default=0.0)
+    result["metrics"].update({f"mem_{phase}_mb": value for phase, value in memory.items()})
+    result["metrics"].update({f"gpu_mem_{phase}_mb": value for phase, value in timer.gpu_memory.items()
+                              if phase in METHOD_PHASES})
     timings = timer.times
     timings["total"] = sum(v for k, v in timings.items() if k != "load")
     result["timings"] = timings
@@ -121,10 +130,30 @@ def _evaluate(method: Method, split: Split, cell: Cell, timer: PhaseTimer, cache
 
     target = method.target_kernel()
     if settings.n_eval and target is not None:
-        m.update(kernel_quality(method.output, train_side, X_all, target, n_eval=settings.n_eval,
-                                spectral_ridge=settings.spectral_ridge, seed=cell.seed,
+        held_out = settings.kernel_eval_on == "test"
+        X_eval = X_test if held_out else X_all
+        idx = evaluation_subset(len(X_eval), settings.n_eval, cell.seed)
+        approx = _method_gram(method, test_side if held_out else train_side, X_eval, idx, gram=not held_out)
+        m.update(kernel_quality(approx, X_eval[idx], target, spectral_ridge=settings.spectral_ridge,
                                 cache=_kernel_cache(cache_dir)))
+        m["n_eval"] = int(len(idx))
     return out
+
+
+def _method_gram(method: Method, side: np.ndarray, X: np.ndarray, idx: np.ndarray, *, gram: bool) -> np.ndarray:
+    """The method's kernel matrix on the rows ``idx`` of ``X``.
+
+    ``side`` holds the features of ``X`` (feature methods), or its kernel: the Gram matrix of ``X``
+    when ``gram`` (training rows), else the kernel with the training rows, in which case the
+    method is asked for the kernel of the held-out rows afresh.
+    """
+    if method.output == "features":
+        phi = np.asarray(side[idx], dtype=np.float64)
+        return phi @ phi.T
+    if gram:
+        return np.asarray(side[np.ix_(idx, idx)], dtype=np.float64)
+    points = X[idx]
+    return _check_output(method.kernel(points, points), (len(idx), len(idx)), "kernel(X_eval, X_eval)")
 
 
 def _train_validation(split: Split, val_fraction: float, seed: int):

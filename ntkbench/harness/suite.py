@@ -20,8 +20,9 @@ Every parameter value may be a scalar or a list (a grid); cells are the Cartesia
 Where only some methods suit some datasets, ``[[group]]`` tables each hold their own
 ``[[group.datasets]]`` and ``[[group.methods]]``; a suite's cells are the union of its groups
 (top-level ``[[datasets]]``/``[[methods]]`` form one more group).
-Each cell has a canonical key (sorted parameters after defaults, seed, evaluation settings and
-adapter versions), so results can be cached and resumed independently of run order.
+Each cell has a canonical key (sorted parameters after defaults, seed, evaluation settings, and
+fingerprints of the code that computes it), so results can be cached and resumed independently of
+run order, and a code change recomputes the cells it affects.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from typing import Any, Mapping
 import numpy as np
 
 import ntkbench
+from ntkbench.harness.fingerprint import harness_fingerprint, object_fingerprint
 from ntkbench.harness.registry import Registry, discover, project_root
 
 #: Dataset parameters every dataset accepts; the harness subsamples (seeded), 0 keeps all rows.
@@ -51,6 +53,9 @@ class Settings:
     spectral_ridge: float = 0.01
     val_fraction: float = 0.2
     ridge_grid: tuple[float, ...] = tuple(float(v) for v in np.logspace(-6, 1, 15))
+    #: Where kernel quality is measured: on held-out test points ("test"), which no method has
+    #: seen (Nyström draws its landmarks from the training rows), or on training rows ("train").
+    kernel_eval_on: str = "test"
 
     def __post_init__(self) -> None:
         if self.n_eval < 0:
@@ -61,6 +66,8 @@ class Settings:
             raise ValueError(f"val_fraction must lie in (0, 1), got {self.val_fraction}")
         if not self.ridge_grid or min(self.ridge_grid) <= 0:
             raise ValueError("ridge_grid must be a non-empty list of positive relative ridges")
+        if self.kernel_eval_on not in ("test", "train"):
+            raise ValueError(f"kernel_eval_on must be 'test' or 'train', got {self.kernel_eval_on!r}")
 
 
 @dataclass(frozen=True)
@@ -83,19 +90,28 @@ class Cell:
     settings: Settings
     method_version: str = "1"
     dataset_version: str = "1"
+    #: Fingerprints of the code that computes the cell: the method adapter, the dataset adapter
+    #: and the harness's measuring code, each with the ntkbench modules it imports.
+    code: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def identity(self) -> str:
+        """A hash of what the cell is: method, dataset, their parameters, seed and settings."""
+        payload = {
+            "method": self.method, "method_params": dict(self.method_params),
+            "dataset": self.dataset, "dataset_params": dict(self.dataset_params),
+            "seed": self.seed, "settings": asdict(self.settings),
+        }
+        return _digest(payload)
 
     @property
     def key(self) -> str:
-        """A hash of everything that determines the result (never of run order or hardware)."""
-        payload = {
-            "method": self.method, "method_version": self.method_version,
-            "method_params": dict(self.method_params),
-            "dataset": self.dataset, "dataset_version": self.dataset_version,
-            "dataset_params": dict(self.dataset_params),
-            "seed": self.seed, "settings": asdict(self.settings), "ntkbench": ntkbench.__version__,
-        }
-        blob = json.dumps(payload, sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:24]
+        """A hash of everything that determines the result: the identity and the code that computes
+        it (fingerprints, adapter and package versions), never run order or hardware."""
+        return _digest({
+            "identity": self.identity, "code": dict(self.code), "method_version": self.method_version,
+            "dataset_version": self.dataset_version, "ntkbench": ntkbench.__version__,
+        })
 
     @property
     def method_label(self) -> str:
@@ -130,6 +146,11 @@ class Suite:
     settings: Settings
     limits: Limits
     raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _digest(payload: Mapping[str, Any]) -> str:
+    blob = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
 def label(name: str, params: Mapping[str, Any]) -> str:
@@ -171,12 +192,13 @@ def load_suite(name_or_path: str | Path, registry: Registry | None = None) -> Su
     registry = discover() if registry is None else registry
     head = raw.get("suite", {})
     _check_keys(head, {"description", "seeds", "n_eval", "spectral_ridge", "val_fraction", "ridge_grid",
-                       "time_limit", "memory_limit_mb", "name"}, f"{path} [suite]")
+                       "time_limit", "memory_limit_mb", "name", "kernel_eval_on"}, f"{path} [suite]")
     settings = Settings(
         n_eval=int(head.get("n_eval", Settings.n_eval)),
         spectral_ridge=float(head.get("spectral_ridge", Settings.spectral_ridge)),
         val_fraction=float(head.get("val_fraction", Settings.val_fraction)),
         ridge_grid=tuple(float(v) for v in head.get("ridge_grid", Settings.ridge_grid)),
+        kernel_eval_on=head.get("kernel_eval_on", Settings.kernel_eval_on),
     )
     limits = Limits(time_limit=float(head.get("time_limit", Limits.time_limit)),
                     memory_limit_mb=float(head.get("memory_limit_mb", Limits.memory_limit_mb)))
@@ -211,7 +233,9 @@ def _group_cells(group: Mapping[str, Any], where: str, registry: Registry, setti
                for grid in _expand(cls, e.get("params", {}))]
     datasets = [(cls, _dataset_params(cls, grid)) for e in group["datasets"]
                 for cls in [registry.dataset(e["name"])] for grid in _expand(cls, e.get("params", {}))]
-    return [Cell(m.name, mp, d.name, dp, seed, settings, m.version, d.version)
+    harness = harness_fingerprint()
+    return [Cell(m.name, mp, d.name, dp, seed, settings, m.version, d.version,
+                 {"method": object_fingerprint(m), "dataset": object_fingerprint(d), "harness": harness})
             for (d, dp), (m, mp), seed in itertools.product(datasets, methods, seeds)]
 
 

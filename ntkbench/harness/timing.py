@@ -1,4 +1,4 @@
-"""Honest timing and memory: device-synchronised wall time per phase, per-cell peak memory."""
+"""Honest timing and memory: device-synchronised wall time and peak memory per phase."""
 
 from __future__ import annotations
 
@@ -25,30 +25,61 @@ def synchronize(device: str) -> None:
 
 
 class PhaseTimer:
-    """Collects wall time per named phase.
+    """Collects wall time and peak memory per named phase.
+
+    The memory of a phase is the peak resident set size of the process during the phase minus the
+    resident size when the phase started (free heap memory released first): what the phase itself
+    allocated at its peak, whatever the process held before. On a CUDA device the same is recorded
+    for the device's allocated memory (``gpu_memory``). Work done outside the phases (the harness's
+    kernel-quality measurements) is in neither.
 
     Examples
     --------
     >>> timer = PhaseTimer("cpu")
     >>> with timer("fit"):
     ...     pass
-    >>> sorted(timer.times)
-    ['fit']
+    >>> sorted(timer.times), sorted(timer.memory)
+    (['fit'], ['fit'])
     """
 
     def __init__(self, device: str = "cpu") -> None:
         self.device = device
         self.times: dict[str, float] = {}
+        self.memory: dict[str, float] = {}
+        self.gpu_memory: dict[str, float] = {}
 
     @contextmanager
     def __call__(self, phase: str) -> Iterator[None]:
         synchronize(self.device)
+        gpu_before = _reset_gpu_peak(self.device)
+        rss_before = reset_peak_memory()
         start = time.perf_counter()
         try:
             yield
         finally:
             synchronize(self.device)
             self.times[phase] = self.times.get(phase, 0.0) + time.perf_counter() - start
+            used = max(peak_memory_mib() - rss_before, 0.0)
+            self.memory[phase] = max(self.memory.get(phase, 0.0), used)
+            if gpu_before is not None:
+                gpu_used = max(_gpu_peak(self.device) - gpu_before, 0.0)
+                self.gpu_memory[phase] = max(self.gpu_memory.get(phase, 0.0), gpu_used)
+
+
+def _reset_gpu_peak(device: str) -> float | None:
+    """Reset the CUDA peak-memory counter; the allocated MiB now (None off CUDA)."""
+    if not device.startswith("cuda"):
+        return None
+    import torch
+
+    torch.cuda.reset_peak_memory_stats(torch.device(device))
+    return torch.cuda.memory_allocated(torch.device(device)) / 2**20
+
+
+def _gpu_peak(device: str) -> float:
+    import torch
+
+    return torch.cuda.max_memory_allocated(torch.device(device)) / 2**20
 
 
 @functools.lru_cache(maxsize=1)
