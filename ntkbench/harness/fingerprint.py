@@ -58,8 +58,8 @@ def _module_name(path: Path) -> str | None:
 
 
 @functools.lru_cache(maxsize=None)
-def _imports(path: Path, mtime_ns: int) -> tuple[str, ...]:
-    """The ``ntkbench`` modules that the file imports (``mtime_ns`` keys the cache on edits)."""
+def _imports(path: Path, stamp: tuple[int, int]) -> tuple[str, ...]:
+    """The ``ntkbench`` modules that the file imports (``stamp`` keys the cache on edits)."""
     own = _module_name(path)
     package = own.rsplit(".", 1)[0] if own and path.name != "__init__.py" else own
     names: set[str] = set()
@@ -88,7 +88,7 @@ def closure(files: Iterable[Path], exclude: frozenset[str] = frozenset()) -> lis
         if path in seen:
             continue
         seen[path] = None
-        for name in _imports(path, path.stat().st_mtime_ns):
+        for name in _imports(path, _stamp(path)):
             if name not in exclude:
                 stack.append(module_file(name).resolve())
     return sorted(seen)
@@ -97,12 +97,18 @@ def closure(files: Iterable[Path], exclude: frozenset[str] = frozenset()) -> lis
 def fingerprint(files: Iterable[Path], exclude: frozenset[str] = frozenset()) -> str:
     """A short sha256 of the contents of :func:`closure` ``(files)`` (paths relative to the package,
     so the same code hashes alike in any checkout)."""
-    return _hash_files(tuple((path, path.stat().st_mtime_ns) for path in closure(files, exclude)))
+    return _hash_files(tuple((path, _stamp(path)) for path in closure(files, exclude)))
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """Modification time and size: what keys the caches of this module on edits."""
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
 
 
 @functools.lru_cache(maxsize=256)
-def _hash_files(files: tuple[tuple[Path, int], ...]) -> str:
-    """Hash of the files' names and bytes (their modification times key the cache on edits)."""
+def _hash_files(files: tuple[tuple[Path, tuple[int, int]], ...]) -> str:
+    """Hash of the files' names and bytes (their stamps key the cache on edits)."""
     digest = hashlib.sha256()
     for path, _ in files:
         name = _module_name(path) or path.name  # a plug-in file outside the package: its name
