@@ -15,7 +15,8 @@ _PACKAGES = ("ntkbench", "numpy", "scipy", "scikit-learn", "torch")
 
 @functools.lru_cache(maxsize=1)
 def environment(device: str = "cpu") -> dict[str, object]:
-    """Git commit, package versions, thread count, CPU and device, as a flat dict."""
+    """Git commit (in full, with ``-dirty`` when tracked files differ from it), package versions,
+    thread count, CPU and device, as a flat dict."""
     import torch
 
     info: dict[str, object] = {
@@ -39,7 +40,7 @@ def environment(device: str = "cpu") -> dict[str, object]:
 
 def _git_commit() -> str:
     try:
-        out = subprocess.run(["git", "-C", str(project_root()), "rev-parse", "--short=12", "HEAD"],
+        out = subprocess.run(["git", "-C", str(project_root()), "rev-parse", "HEAD"],
                              capture_output=True, text=True, timeout=10, check=True)
         dirty = subprocess.run(["git", "-C", str(project_root()), "status", "--porcelain", "--untracked-files=no"],
                                capture_output=True, text=True, timeout=10).stdout.strip()

@@ -90,6 +90,7 @@ def _evaluate(method: Method, split: Split, cell: Cell, timer: PhaseTimer, cache
         shape = (-1, *split.image_shape)
         X_all, X_test = X_all.reshape(shape), X_test.reshape(shape)
     out: dict[str, Any] = {"metrics": {"n_train": int(len(X_all)), "n_test": int(len(X_test)),
+                                       "d": int(np.prod(X_all.shape[1:])),
                                        "lossy_data": bool(split.metadata.get("lossy", False))}}
     m = out["metrics"]
 
@@ -137,6 +138,7 @@ def _evaluate(method: Method, split: Split, cell: Cell, timer: PhaseTimer, cache
         m.update(kernel_quality(approx, X_eval[idx], target, spectral_ridge=settings.spectral_ridge,
                                 cache=_kernel_cache(cache_dir)))
         m["n_eval"] = int(len(idx))
+        m["target_kernel"] = target.name
     return out
 
 

@@ -10,7 +10,8 @@ from tabulate import tabulate
 from ntkbench.harness.store import Store
 from ntkbench.harness.suite import Suite
 from ntkbench.report import plots
-from ntkbench.report.tables import KERNEL_COLUMNS, TIME_COLUMNS, cell_text, display_labels, summarize, test_metric
+from ntkbench.report.tables import (KERNEL_COLUMNS, TIME_COLUMNS, cell_text, display_labels, summarize,
+                                    target_notes, test_metric)
 
 
 def suite_frame(suite: Suite, store: Store) -> pd.DataFrame:
@@ -58,12 +59,15 @@ def _markdown(suite: Suite, store: Store, frame: pd.DataFrame, figures: list) ->
         f"({', '.join(f'{k}: {v}' for k, v in frame['status'].value_counts().items())}). "
         f"Seeds: {sorted(frame['seed'].unique().tolist())}.",
         "",
-        f"Kernel quality is measured on n_eval = {s.n_eval} training points against the exact target kernel "
-        f"in float64, with spectral ridge λ = {s.spectral_ridge:g}·tr(K)/n. Downstream: ridge regression on "
-        f"centred one-hot (classification) or standardised (regression) targets, λ chosen on a "
+        f"Kernel quality is measured on n_eval = {s.n_eval} {_EVAL_POINTS[s.kernel_eval_on]} against the exact "
+        f"target kernel in float64, with spectral ridge λ = {s.spectral_ridge:g}·tr(K)/n. Downstream: ridge "
+        f"regression on centred one-hot (classification) or standardised (regression) targets, λ chosen on a "
         f"{s.val_fraction:.0%} validation hold-out from {len(s.ridge_grid)} relative values; RMSE in original units. "
         "Entries are the median over seeds ± half their range. Times are wall-clock seconds "
-        "per cell: featurize = transform (or kernel) of train and test; total = fit + featurize + solve + predict.",
+        "per cell: featurize = transform (or kernel) of train and test; total = fit + featurize + solve + predict. "
+        "Peak MiB is the method's own memory: the largest rise of the worker's resident memory during one "
+        "of its phases (fit, featurize, solve, predict) over the resident memory when that phase began; "
+        "loading data and the harness's exact-kernel work for kernel quality are not included.",
         "",
         _environment(frame),
         "",
@@ -82,10 +86,12 @@ def _markdown(suite: Suite, store: Store, frame: pd.DataFrame, figures: list) ->
                          + [cell_text(row, "peak_mem_mb")])
         headers = (["method", metric_name] + [h for _, h in KERNEL_COLUMNS] + ["features"]
                    + [h for _, h in TIME_COLUMNS] + ["peak MiB"])
-        lossy = bool(frame.loc[frame["dataset_label"] == dataset_label].get("m_lossy_data", pd.Series()).any())
+        rows_here = frame[frame["dataset_label"] == dataset_label]
+        lossy = bool(rows_here.get("m_lossy_data", pd.Series()).any())
         note = ["**Lossy data** (a JPEG re-encoding): results are not comparable with published numbers.", ""]
-        lines += [f"## {dataset_names[dataset_label]}", "", f"`{dataset_label}`", "", *(note if lossy else []),
-                  tabulate(table, headers=headers, tablefmt="github"), ""]
+        lines += [f"## {dataset_names[dataset_label]}", "", f"`{dataset_label}`", "", _sizes(rows_here), "",
+                  *(note if lossy else []), tabulate(table, headers=headers, tablefmt="github"), "",
+                  *_target_note(rows_here)]
     for title, path in figures:
         if path is not None:
             lines += [f"## {title}", "", f"![{title}]({Path(path).name})", ""]
@@ -99,12 +105,40 @@ def _markdown(suite: Suite, store: Store, frame: pd.DataFrame, figures: list) ->
     return "\n".join(lines)
 
 
+_EVAL_POINTS = {"test": "held-out test points (never seen by the method)",
+                "train": "training points (in-sample: Nyström's landmarks are among them)"}
+
+
+def _sizes(rows: pd.DataFrame) -> str:
+    """``n_train = …, n_test = …, d = …`` of a dataset's rows (ranges where cells differ)."""
+    def value(column: str) -> str:
+        if column not in rows or rows[column].isna().all():
+            return "?"
+        low, high = int(rows[column].min()), int(rows[column].max())
+        return f"{low:,}" if low == high else f"{low:,}–{high:,}"
+
+    return f"n_train = {value('m_n_train')}, n_test = {value('m_n_test')}, d = {value('m_d')}"
+
+
+def _target_note(rows: pd.DataFrame) -> list[str]:
+    notes = target_notes(rows)
+    if not notes:
+        return []
+    named = ", ".join(f"`{method}`{note}" for method, note in sorted(notes.items()))
+    return [f"Scored against a different kernel than the other methods: {named}; its kernel errors "
+            "measure how well it approximates its own kernel, not the NTK.", ""]
+
+
 def _environment(frame: pd.DataFrame) -> str:
     def values(column: str) -> str:
         if column not in frame:
             return "?"
         return ", ".join(sorted({str(v) for v in frame[column].dropna()})) or "?"
 
-    return (f"Environment: commit {values('env_git_commit')}; CPU {values('env_cpu')} "
+    text = (f"Environment: commit {values('env_git_commit')}; CPU {values('env_cpu')} "
             f"({values('env_threads')} threads per worker); device {values('env_device')}; "
             f"torch {values('env_torch')}, numpy {values('env_numpy')}, scikit-learn {values('env_scikit-learn')}.")
+    if "env_git_commit" in frame and frame["env_git_commit"].astype(str).str.endswith("-dirty").any():
+        text += ("\n\n**Warning: some rows were measured on a working tree with uncommitted changes** "
+                 "(commit marked `-dirty`): the commit does not identify the code that produced them.")
+    return text

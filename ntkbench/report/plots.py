@@ -12,7 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ntkbench.report.tables import display_labels, test_metric  # noqa: E402
+from ntkbench.report.style import method_colour, series_marker, wrap_title  # noqa: E402
+from ntkbench.report.tables import display_labels, target_notes, test_metric  # noqa: E402
 
 
 EXACT_BELOW = 1e-8  # errors below this are rounding: drawn as ▼ at the bottom, off the log scale
@@ -46,14 +47,16 @@ def error_vs_dimension(frame: pd.DataFrame, path: Path, metric: str = "m_rel_fro
         sub = ok[ok["dataset_display"] == dataset]
         approximate = sub.loc[sub[metric] >= EXACT_BELOW, metric]
         bottom = approximate.min() / 3 if len(approximate) else EXACT_BELOW
-        for series, group in sub.groupby("series", sort=True):
+        notes = target_notes(sub)
+        for (series, method, group), marker in _series(sub):
             stats = group.groupby("feature_dim")[metric].agg(["median", "min", "max"]).sort_index()
-            line = ax.errorbar(stats.index, stats["median"],
-                               yerr=[stats["median"] - stats["min"], stats["max"] - stats["median"]],
-                               marker="o", capsize=3, label=series)
+            colour = method_colour(method)
+            ax.errorbar(stats.index, stats["median"],
+                        yerr=[stats["median"] - stats["min"], stats["max"] - stats["median"]],
+                        marker=marker, capsize=3, color=colour, label=series + notes.get(method, ""))
             exact = stats.index[stats["median"] < EXACT_BELOW]
             ax.plot(exact, np.full(len(exact), bottom * 1.25), linestyle="none", marker="v", markersize=9,
-                    color=line.lines[0].get_color())
+                    color=colour)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         if len(approximate) < sub[metric].notna().sum():  # keep the axis on the approximations
@@ -66,7 +69,8 @@ def error_vs_dimension(frame: pd.DataFrame, path: Path, metric: str = "m_rel_fro
 
 def metric_vs_time(frame: pd.DataFrame, path: Path) -> Path | None:
     """Test metric against total method time (fit + featurize + solve + predict), a panel per
-    dataset; each point is one method configuration, median over seeds."""
+    dataset; each point is one method configuration, median over seeds with min–max bars on
+    both axes."""
     ok = frame[frame["status"] == "ok"].copy()
     if ok.empty or "t_total" not in ok:
         return None
@@ -76,10 +80,13 @@ def metric_vs_time(frame: pd.DataFrame, path: Path) -> Path | None:
     for ax, dataset in zip(axes, datasets):
         sub = ok[ok["dataset_display"] == dataset]
         column, label = test_metric(sub)
-        for series, group in sub.groupby("series", sort=True):
-            keys = group["method_label"]
-            stats = group.groupby(keys)[["t_total", column]].median().sort_values("t_total")
-            ax.plot(stats["t_total"], stats[column], marker="o", label=series)
+        for (series, method, group), marker in _series(sub):
+            stats = group.groupby("method_label")[["t_total", column]].agg(["median", "min", "max"])
+            stats = stats.sort_values(("t_total", "median"))
+            time, value = stats["t_total"], stats[column]
+            ax.errorbar(time["median"], value["median"], marker=marker, capsize=3, color=method_colour(method),
+                        xerr=[time["median"] - time["min"], time["max"] - time["median"]],
+                        yerr=[value["median"] - value["min"], value["max"] - value["median"]], label=series)
         ax.set_xscale("log")
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         better = " (higher is better)" if "accuracy" in label else " (lower is better)"
@@ -87,10 +94,20 @@ def metric_vs_time(frame: pd.DataFrame, path: Path) -> Path | None:
     return _save(fig, path)
 
 
+def _series(panel: pd.DataFrame):
+    """``((series label, method, rows), marker)`` per configuration: the colour is the method's,
+    the marker tells its configurations apart."""
+    out = []
+    for method, rows in panel.groupby("method", sort=True):
+        for position, (series, group) in enumerate(rows.groupby("series", sort=True)):
+            out.append(((series, method, group), series_marker(position)))
+    return out
+
+
 def _label(ax: plt.Axes, xlabel: str, ylabel: str, title: str) -> None:
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(_short(title), fontsize=9)
+    ax.set_title(wrap_title(title), fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)
 
@@ -101,6 +118,3 @@ def _save(fig: plt.Figure, path: Path) -> Path:
     plt.close(fig)
     return path
 
-
-def _short(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"

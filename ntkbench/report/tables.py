@@ -34,6 +34,26 @@ def display_labels(frame: pd.DataFrame, column: str = "method_params", name_colu
     return labels
 
 
+def target_families(frame: pd.DataFrame) -> dict[str, str]:
+    """The kind of exact kernel each method is scored against (``fc_ntk``, ``rbf`` ...), from the
+    target kernels' canonical names."""
+    if "m_target_kernel" not in frame:
+        return {}
+    named = frame[frame["m_target_kernel"].notna()]
+    families = named["m_target_kernel"].astype(str).str.split("[", n=1).str[0]
+    return families.groupby(named["method"]).agg(lambda f: f.mode().iloc[0]).to_dict()
+
+
+def target_notes(frame: pd.DataFrame) -> dict[str, str]:
+    """`` (vs <kernel>)`` for every method scored against another kind of kernel than most methods
+    of ``frame`` (e.g. random Fourier features against the Gaussian kernel among NTK methods)."""
+    families = target_families(frame)
+    if len(set(families.values())) < 2:
+        return {}
+    common = pd.Series(list(families.values())).mode().iloc[0]
+    return {method: f" (vs {family} kernel)" for method, family in families.items() if family != common}
+
+
 def summarize(frame: pd.DataFrame) -> pd.DataFrame:
     """Median, minimum and maximum over seeds of every numeric metric, per method × dataset label."""
     ok = frame[frame["status"] == "ok"]
