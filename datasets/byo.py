@@ -79,10 +79,16 @@ class _UserFile(Dataset):
         return kind, resolve_user_path(split_path(p[kind], split), self.name)
 
     @staticmethod
-    def fixed_rows(fixed: tuple[str, Path], p: dict[str, Any], n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-        """Train and test rows of the split file ``fixed`` (from :meth:`split_file`) over ``n_rows`` rows."""
-        kind, path = fixed
-        return fixed_split(path, kind, p["split"], n_rows, per_split_file=PLACEHOLDER in p[kind])
+    def split_rows(fixed: tuple[str, Path] | None, p: dict[str, Any], task: str, y: np.ndarray, seed: int,
+                   meta: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Train and test rows: from the split file ``fixed`` (noted in ``meta``), else a seeded split."""
+        if fixed:
+            kind, path = fixed
+            meta.update(split=p["split"], split_file=str(path))
+            return fixed_split(path, kind, p["split"], len(y), per_split_file=PLACEHOLDER in p[kind])
+        if task == "classification":
+            return stratified_split(y, p["test_size"], seed)
+        return random_split(len(y), p["test_size"], seed)
 
     def load(self, *, seed: int, **params: Any) -> Split:
         p = self.check_params(params)
@@ -107,13 +113,8 @@ class _UserFile(Dataset):
             meta.update(n_classes=len(classes), classes=classes)
         if p["test_path"]:
             train, test = np.arange(n_train), np.arange(n_train, X.shape[0])
-        elif fixed:
-            train, test = self.fixed_rows(fixed, p, X.shape[0])
-            meta.update(split=p["split"], split_file=str(fixed[1]))
-        elif task == "classification":
-            train, test = stratified_split(y, p["test_size"], seed)
         else:
-            train, test = random_split(X.shape[0], p["test_size"], seed)
+            train, test = self.split_rows(fixed, p, task, y, seed, meta)
         return make_split(X, y, train, test, task=task, transform=p["transform"], metadata=meta)
 
     def describe(self) -> dict[str, Any]:
@@ -193,13 +194,7 @@ class Npz(_UserFile):
         if task == "classification":
             meta.update(n_classes=len(classes), classes=classes)
         if "all" in idx:
-            if fixed:
-                train, test = self.fixed_rows(fixed, p, X.shape[0])
-                meta.update(split=p["split"], split_file=str(fixed[1]))
-            elif task == "classification":
-                train, test = stratified_split(y, p["test_size"], seed)
-            else:
-                train, test = random_split(X.shape[0], p["test_size"], seed)
+            train, test = self.split_rows(fixed, p, task, y, seed, meta)
             return make_split(X, y, train, test, task=task, transform=p["transform"], metadata=meta)
         return make_split(X, y, idx["train"], idx["test"], task=task, transform=p["transform"],
                           val_idx=idx.get("val"), metadata=meta)

@@ -124,7 +124,7 @@ def test_gzipped_csv_without_header_and_explicit_delimiter(home, adapters, tmp_p
 
     with gzip.open(tmp_path / "d.csv.gz", "wt") as fh:
         fh.write("".join(f"{i};{i % 2};{i * 3}\n" for i in range(10)))
-    s = adapters["csv"]().load(seed=0, path=str(tmp_path / "d.csv.gz"), delimiter=";", header=False, target=1,
+    s = adapters["csv"]().load(seed=0, path=str(tmp_path / "d.csv.gz"), delimiter=";", header=False, target="1",
                                transform="none")
     assert s.task == "classification" and s.metadata["classes"] == [0.0, 1.0]
     np.testing.assert_array_equal(s.y_train, s.X_train[:, 0] % 2)

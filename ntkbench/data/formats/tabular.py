@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ def read_delimited(path: Path, *, target: str | int = -1, delimiter: str = "auto
     names = first if has_header else [f"c{i}" for i in range(len(first))]
     body = rows[1:] if has_header else rows
     width = len(names)
-    if isinstance(target, str) and not _is_int_text(target):
+    if isinstance(target, str) and not re.fullmatch(r"\s*[+-]?\d+\s*", target):
         if target not in names:
             raise ValueError(f"{path}: no column named {target!r}; columns: {', '.join(names)}")
         t = names.index(target)
@@ -97,14 +98,6 @@ def read_delimited(path: Path, *, target: str | int = -1, delimiter: str = "auto
             raise MalformedDataError(path, f"non-numeric feature value {bad!r}", line) from None
         y[r] = fields[t]
     return X, y.astype(str), [names[i] for i in feats]
-
-
-def _is_int_text(text: str) -> bool:
-    try:
-        int(text)
-    except ValueError:
-        return False
-    return True
 
 
 def infer_task(values: np.ndarray, max_classes: int = 50) -> str:
