@@ -1,14 +1,16 @@
 """Bring your own data: CSV/TSV, svmlight/LIBSVM and ``.npz`` files named by path in the suite.
 
 Common parameters: ``path`` (absolute, or relative to the working directory or a data home),
-``test_path`` (optional separate test file; otherwise a seeded ``test_size`` split, stratified for
-classification), ``task`` (``"auto"``, ``"classification"`` or ``"regression"``; auto means
-classification for non-numeric targets or integers with at most 50 distinct values) and
-``transform`` (fitted on the training rows).
+``test_path`` (optional separate test file), ``test_mask`` or ``test_index`` with ``split`` (a fixed
+split read from a file, see :mod:`ntkbench.data.split_files`); with none of these, a seeded
+``test_size`` split (stratified for classification). ``task`` (``"auto"``, ``"classification"`` or
+``"regression"``; auto means classification for non-numeric targets or integers with at most 50
+distinct values) and ``transform`` (fitted on the training rows).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +20,13 @@ from ntkbench.data.adapter import check_choice, make_split, validate_transform
 from ntkbench.data.cache import cached_arrays
 from ntkbench.data.formats import tabular as fmt
 from ntkbench.data.home import resolve_user_path
+from ntkbench.data.split_files import KINDS, PLACEHOLDER, fixed_split, split_path
 from ntkbench.data.splits import random_split, stratified_split
 from ntkbench.contracts import Dataset, Split
 
 TASKS = ["auto", "classification", "regression"]
-COMMON = {"path": [""], "test_path": [""], "task": ["auto"], "test_size": [0.2], "transform": ["standardize"]}
+COMMON = {"path": [""], "test_path": [""], "test_mask": [""], "test_index": [""], "split": [0], "task": ["auto"],
+          "test_size": [0.2], "transform": ["standardize"]}
 
 
 class _UserFile(Dataset):
@@ -30,8 +34,8 @@ class _UserFile(Dataset):
 
     version = "1"
 
-    def read(self, path: Path, p: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-        """Features and raw target values of one file."""
+    def read(self, paths: list[Path], p: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Features and raw target values of the data file and, when given, the test file."""
         raise NotImplementedError
 
     def unavailable(self, **params: Any) -> str | None:
@@ -43,20 +47,62 @@ class _UserFile(Dataset):
             resolve_user_path(p["path"], self.name)
             if p.get("test_path"):  # npz files carry their own test split
                 resolve_user_path(p["test_path"], self.name)
+            self.split_file(p)
         except (FileNotFoundError, ValueError) as exc:
             return str(exc)
         return None
+
+    def split_file(self, p: dict[str, Any]) -> tuple[str, Path] | None:
+        """The kind and path of the fixed-split file the parameters name, or None.
+
+        Raises
+        ------
+        ValueError
+            If both kinds are given, one is combined with ``test_path``, or ``split`` is not a
+            non-negative integer or is set without a split file.
+        """
+        given = [k for k in KINDS if p[k]]
+        split = p["split"]
+        if isinstance(split, bool) or not isinstance(split, int) or split < 0:
+            raise ValueError(f"dataset '{self.name}': split must be a non-negative integer, got {split!r}")
+        if not given:
+            if split:
+                raise ValueError(f"dataset '{self.name}': split={split} needs a split file "
+                                 f"(test_mask or test_index)")
+            return None
+        if len(given) > 1:
+            raise ValueError(f"dataset '{self.name}': give test_mask or test_index, not both")
+        if p.get("test_path"):
+            raise ValueError(f"dataset '{self.name}': {given[0]} and test_path both define the test rows; "
+                             f"give one of them")
+        kind = given[0]
+        return kind, resolve_user_path(split_path(p[kind], split), self.name)
+
+    @staticmethod
+    def split_rows(fixed: tuple[str, Path] | None, p: dict[str, Any], task: str, y: np.ndarray, seed: int,
+                   meta: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Train and test rows: from the split file ``fixed`` (noted in ``meta``), else a seeded split."""
+        if fixed:
+            kind, path = fixed
+            meta.update(split=p["split"], split_file=str(path))
+            return fixed_split(path, kind, p["split"], len(y), per_split_file=PLACEHOLDER in p[kind])
+        if task == "classification":
+            return stratified_split(y, p["test_size"], seed)
+        return random_split(len(y), p["test_size"], seed)
 
     def load(self, *, seed: int, **params: Any) -> Split:
         p = self.check_params(params)
         check_choice("task", p["task"], TASKS)
         validate_transform(p["transform"])
         path = resolve_user_path(p["path"], self.name)
-        X, raw = self.read(path, p)
+        fixed = self.split_file(p)  # parameter errors before any parsing
+        paths = [path] + ([resolve_user_path(p["test_path"], self.name)] if p["test_path"] else [])
+        parts = self.read(paths, p)
+        X, raw = parts[0]
         n_train = X.shape[0]
         if p["test_path"]:
-            test_path = resolve_user_path(p["test_path"], self.name)
-            X2, raw2 = self.read(test_path, p)
+            test_path = paths[1]
+            X2, raw2 = parts[1]
             if X2.shape[1:] != X.shape[1:]:
                 raise ValueError(f"{test_path} has {X2.shape[1:]} features, {path} has {X.shape[1:]}")
             X, raw = np.concatenate([X, X2]), np.concatenate([raw, raw2])
@@ -67,10 +113,8 @@ class _UserFile(Dataset):
             meta.update(n_classes=len(classes), classes=classes)
         if p["test_path"]:
             train, test = np.arange(n_train), np.arange(n_train, X.shape[0])
-        elif task == "classification":
-            train, test = stratified_split(y, p["test_size"], seed)
         else:
-            train, test = random_split(X.shape[0], p["test_size"], seed)
+            train, test = self.split_rows(fixed, p, task, y, seed, meta)
         return make_split(X, y, train, test, task=task, transform=p["transform"], metadata=meta)
 
     def describe(self) -> dict[str, Any]:
@@ -83,15 +127,17 @@ class Csv(_UserFile):
     name = "csv"
     params = {**COMMON, "target": [-1], "delimiter": ["auto"], "header": ["auto"]}
 
-    def read(self, path: Path, p: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    def read(self, paths: list[Path], p: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
         key = f"{p['target']}|{p['delimiter']}|{p['header']}"
 
-        def build() -> dict[str, np.ndarray]:
+        def parse(path: Path) -> dict[str, np.ndarray]:
             X, y, _ = fmt.read_delimited(path, target=p["target"], delimiter=p["delimiter"], header=p["header"])
             return {"X": X, "y": y}
 
-        a = cached_arrays("csv", [path], build, extra=key, mmap=False)
-        return a["X"], a["y"]
+        # version 2: space-delimited rows no longer gain an empty field from trailing spaces
+        arrays = [cached_arrays("csv", [path], partial(parse, path), version="2", extra=key, mmap=False)
+                  for path in paths]
+        return [(a["X"], a["y"]) for a in arrays]
 
 
 class Svmlight(_UserFile):
@@ -101,24 +147,16 @@ class Svmlight(_UserFile):
     requires = ("sklearn",)
     params = {**COMMON, "n_features": [0]}
 
-    def read(self, path: Path, p: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-        return fmt.read_svmlight(path, int(p["n_features"]) or None)
-
-    def load(self, *, seed: int, **params: Any) -> Split:
-        p = self.check_params(params)
-        if p["test_path"] and not p["n_features"]:
-            # both files must agree on the feature count: use the larger of the two maxima
-            a = fmt.read_svmlight(resolve_user_path(p["path"], self.name))[0].shape[1]
-            b = fmt.read_svmlight(resolve_user_path(p["test_path"], self.name))[0].shape[1]
-            p["n_features"] = max(a, b)
-        return super().load(seed=seed, **p)
+    def read(self, paths: list[Path], p: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
+        # one call, so the test file gets the same feature count and index base as the training file
+        return fmt.read_svmlight(paths, int(p["n_features"]) or None)
 
 
 class Npz(_UserFile):
     """A ``.npz`` with ``X_train, y_train, X_test, y_test`` (+ ``X_val, y_val``), ``arr_0..arr_3``, or ``X, y``.
 
     Images may be (n, C, H, W). Two-dimensional classification targets (one-hot, shifted one-hot,
-    ±1) are turned into labels by argmax.
+    ±1) are turned into labels by argmax. ``test_mask``/``test_index`` apply to the ``X, y`` layout.
     """
 
     name = "npz"
@@ -129,7 +167,11 @@ class Npz(_UserFile):
         check_choice("task", p["task"], TASKS)
         validate_transform(p["transform"])
         path = resolve_user_path(p["path"], self.name)
+        fixed = self.split_file(p)
         arrays = fmt.read_npz(path)
+        if fixed and "X" not in arrays:
+            raise ValueError(f"{path} holds its own train/test split; {fixed[0]} applies only to an .npz "
+                             f"with arrays X and y")
         if "X" in arrays:
             parts = {"all": (arrays["X"], arrays["y"])}
         else:
@@ -152,9 +194,7 @@ class Npz(_UserFile):
         if task == "classification":
             meta.update(n_classes=len(classes), classes=classes)
         if "all" in idx:
-            split = stratified_split if task == "classification" else None
-            train, test = (split(y, p["test_size"], seed) if split
-                           else random_split(X.shape[0], p["test_size"], seed))
+            train, test = self.split_rows(fixed, p, task, y, seed, meta)
             return make_split(X, y, train, test, task=task, transform=p["transform"], metadata=meta)
         return make_split(X, y, idx["train"], idx["test"], task=task, transform=p["transform"],
                           val_idx=idx.get("val"), metadata=meta)

@@ -63,10 +63,11 @@ class Pmlb(FileDataset):
             train, test = random_split(X.shape[0], p["test_size"], seed)
         return make_split(X, y, train, test, task=task, transform=p["transform"], metadata=info)
 
+    def member_facts(self, member: Any) -> dict[str, Any]:
+        n, d, task, c = PMLB.get(member, (None, None, self.task, 0))
+        return {"task": task, "n": n, "d": d, **({"n_classes": c} if c else {})}
+
     def describe(self) -> dict[str, Any]:
         info = super().describe()
-        n, d, task, c = PMLB.get(self.defaults()["name"], (None, None, self.task, 0))
-        info.update({"n": n, "d": d, "task": task, "groups": {"name": sorted(GROUPS)}})
-        if c:
-            info["n_classes"] = c
+        info.update(self.member_facts(self.defaults()["name"]), groups={"name": sorted(GROUPS)})
         return info

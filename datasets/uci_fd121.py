@@ -99,8 +99,11 @@ class UciFd121(FileDataset):
             train, test = lines[2 * int(fold)], lines[2 * int(fold) + 1]
         return make_split(X, y, train, test, task="classification", transform=p["transform"], metadata=info)
 
+    def member_facts(self, member: Any) -> dict[str, Any]:
+        n1, n2, d, c = FD121[member]
+        return {"task": "classification", "n": n1 + n2, "d": d, "n_classes": c}
+
     def describe(self) -> dict[str, Any]:
         info = super().describe()
-        n1, n2, d, c = FD121[self.defaults()["name"]]
-        info.update({"n": n1 + n2, "d": d, "n_classes": c, "groups": {"name": sorted(GROUPS)}})
+        info.update(self.member_facts(self.defaults()["name"]), groups={"name": sorted(GROUPS)})
         return info

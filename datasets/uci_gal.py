@@ -76,8 +76,11 @@ class UciGal(FileDataset):
                 "license": "split files CC BY-NC 4.0; data per UCI"}
         return make_split(X, y, train, test, task="regression", transform=p["transform"], metadata=meta)
 
+    def member_facts(self, member: Any) -> dict[str, Any]:
+        n, d, s = UCI_GAL[canonical(member)]
+        return {"task": "regression", "n": n, "d": d, "n_splits": s}
+
     def describe(self) -> dict[str, Any]:
         info = super().describe()
-        n, d, s = UCI_GAL[canonical(self.defaults()["name"])]
-        info.update({"n": n, "d": d, "n_splits": s})
+        info.update(self.member_facts(self.defaults()["name"]))
         return info

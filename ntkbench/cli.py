@@ -8,11 +8,68 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+LISTS = ("all", "methods", "datasets")
+
+
+def _collection_param(cls) -> str | None:
+    """The parameter that picks a member of a collection (``name``, else a grouped one), or None."""
+    if "name" in cls.params:
+        return "name"
+    return next(iter(cls.groups), None)
+
+
+def _members(cls, param: str) -> list:
+    """Every value of ``param`` the adapter knows: its valid choices, group members, default grid."""
+    values = [*getattr(cls, "choices", {}).get(param, [])]
+    for group in cls.groups.get(param, {}).values():
+        values.extend(group)
+    values.extend(cls.params.get(param, []))
+    return list(dict.fromkeys(values))
+
+
+def _list_collection(name: str, cls) -> None:
+    """One row per member: its groups, facts known without reading data, and whether it is present."""
+    param = _collection_param(cls)
+    dataset = cls()
+    groups = cls.groups.get(param, {})
+    facts, present, missing = {}, {}, []
+    for member in _members(cls, param):
+        facts[member] = getattr(dataset, "member_facts", lambda _: {})(member)
+        try:
+            reason = dataset.unavailable(**{param: member})
+        except Exception as exc:  # an invalid member must not hide the others
+            reason = f"{type(exc).__name__}: {exc}"
+        present[member] = reason is None
+        if reason is not None:
+            missing.append(reason)
+    keys = list(dict.fromkeys(k for f in facts.values() for k in f))
+    rows = []
+    for member, known in facts.items():
+        row = [member, *(known.get(k, "") for k in keys)]
+        if groups:
+            row.append(", ".join(g for g, ms in groups.items() if member in ms))
+        rows.append(row + ["yes" if present[member] else "no"])
+    shown = ", ".join(f"{g} ({len(ms)})" for g, ms in groups.items())
+    print(f"{name}: {len(rows)} members, {sum(present.values())} present; choose one with "
+          f"{param} = ..." + (f", or a group: {shown}" if shown else ""))
+    print(tabulate(rows, headers=[param, *keys] + (["groups"] if groups else []) + ["present"], tablefmt="simple"))
+    if missing:
+        print(f"\n{len(missing)} not present" + (", e.g." if len(missing) > 1 else ":") + f" {missing[0]}")
+
 
 def _cmd_list(args: argparse.Namespace) -> int:
     from ntkbench.harness.registry import discover
 
     registry = discover()
+    for source, error in sorted(registry.errors.items()):
+        print(f"warning: {source} failed to load: {error}", file=sys.stderr)
+    collections = sorted(n for n, cls in registry.datasets.items() if _collection_param(cls))
+    if args.what not in LISTS:
+        if args.what not in collections:
+            what = (f"dataset {args.what!r} is not a collection (`ntkbench list datasets` shows it)"
+                    if args.what in registry.datasets else f"unknown list {args.what!r}")
+            raise ValueError(f"{what}; valid: {', '.join(LISTS)} or a collection: {', '.join(collections) or '(none)'}")
+        _list_collection(args.what, registry.datasets[args.what])
     if args.what in ("all", "methods"):
         rows = []
         for name, cls in sorted(registry.methods.items()):
@@ -37,8 +94,6 @@ def _cmd_list(args: argparse.Namespace) -> int:
         print("\nDatasets (every dataset also takes n_train, n_test: seeded subsampling, 0 = all)")
         print(tabulate(rows, headers=["name", "task", "n", "d", "data present", "parameters (default grid)"],
                        tablefmt="simple", maxcolwidths=[None, None, None, None, 50, 60]))
-    for source, error in sorted(registry.errors.items()):
-        print(f"warning: {source} failed to load: {error}", file=sys.stderr)
     return 0
 
 
@@ -115,8 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ntkbench", description="Benchmarks of scalable neural-kernel approximations.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("list", help="list methods and datasets with their parameters and availability")
-    p.add_argument("what", nargs="?", choices=["all", "methods", "datasets"], default="all")
+    p = sub.add_parser("list", help="list methods and datasets with their parameters and availability, "
+                                    "or the members of one collection (e.g. `ntkbench list uci_fd121`)")
+    p.add_argument("what", nargs="?", default="all", metavar="{all,methods,datasets,COLLECTION}")
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("prepare", help="download a dataset into the data home and verify it")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+import tomllib
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ntkbench.harness.registry import discover
 from ntkbench.harness.runner import RunOptions, run_suite
@@ -66,3 +69,22 @@ def test_readme_feature_map_example_runs(tmp_path, monkeypatch):
     assert features.shape == (500, 4096)
     np.testing.assert_allclose(features, scope["rf"].transform(scope["X"]))
     assert scope["model"].score(scope["X_train"], scope["y_train"]) > 0.9
+
+
+@pytest.mark.data
+def test_readme_own_data_examples_load(tmp_path, monkeypatch, data_home):
+    section = README.read_text().split("### Your own data", 1)[1]
+    entries = tomllib.loads(re.search(r"```toml\n(.*?)```", section, flags=re.S).group(1))["datasets"]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my.csv").write_text("a,b,label\n" + "".join(f"{i},{i % 3},{'xy'[i % 2]}\n" for i in range(20)))
+    monkeypatch.setenv("NTKBENCH_DATA", str(data_home))
+    monkeypatch.setenv("NTKBENCH_CACHE", str(tmp_path / "cache"))
+    registry = discover(README.parent, entry_points=False)
+    loaded = 0
+    for entry in entries:
+        grid = {k: v if isinstance(v, list) else [v] for k, v in entry["params"].items()}
+        for values in itertools.product(*grid.values()):
+            split = registry.dataset(entry["name"])().load(seed=0, **dict(zip(grid, values)))
+            assert len(split.y_train) and len(split.y_test)
+            loaded += 1
+    assert loaded == 4  # my.csv once, the UCI example for splits 0, 1, 2

@@ -95,6 +95,13 @@ class FileDataset(Dataset):
         if reason:
             raise FileNotFoundError(reason)
 
+    def member_facts(self, member: Any) -> dict[str, Any]:
+        """n, d, task (and n_classes ...) of one member of a collection, known without reading data.
+
+        Collections (a ``name`` parameter) override this; ``ntkbench list NAME`` shows it per member.
+        """
+        return {}
+
     def describe(self) -> dict[str, Any]:
         """n, d, task, n_classes where known, and whether the default parameters' files are present."""
         info: dict[str, Any] = {"task": self.task, "present": self.unavailable() is None}

@@ -109,3 +109,53 @@ def test_cache_unwritable_still_returns_arrays(tmp_path, monkeypatch):
     with pytest.warns(RuntimeWarning, match="NTKBENCH_CACHE"):
         out = cache.cached_arrays("t", [src], lambda: {"a": np.arange(3)})
     np.testing.assert_array_equal(out["a"], [0, 1, 2])
+
+
+def test_space_delimited_file_with_trailing_spaces_and_tabs(home, adapters, tmp_path):
+    # the layout of the public UCI regression files: spaces, sometimes tabs, stray trailing blanks
+    (tmp_path / "data.txt").write_text("1 2 0.5\n2\t 3   1.5 \n 3 4 2.5\n4 5 3.5\t\n5 6 4.5\n")
+    s = adapters["csv"]().load(seed=0, path=str(tmp_path / "data.txt"), test_size=2, transform="none")
+    assert s.task == "regression" and s.X_train.shape == (3, 2)
+    np.testing.assert_allclose(s.y_train, s.X_train[:, 0] - 0.5)
+
+
+def test_gzipped_csv_without_header_and_explicit_delimiter(home, adapters, tmp_path):
+    import gzip
+
+    with gzip.open(tmp_path / "d.csv.gz", "wt") as fh:
+        fh.write("".join(f"{i};{i % 2};{i * 3}\n" for i in range(10)))
+    s = adapters["csv"]().load(seed=0, path=str(tmp_path / "d.csv.gz"), delimiter=";", header=False, target="1",
+                               transform="none")
+    assert s.task == "classification" and s.metadata["classes"] == [0.0, 1.0]
+    np.testing.assert_array_equal(s.y_train, s.X_train[:, 0] % 2)
+    np.testing.assert_array_equal(s.X_train[:, 1], s.X_train[:, 0] * 3)
+
+
+def test_default_transform_standardises_inputs_on_training_rows_and_keeps_targets(home, adapters, tmp_path):
+    (tmp_path / "r.csv").write_text("a,b,y\n" + "".join(f"{i},{i * i},{1000.5 + 10 * i}\n" for i in range(20)))
+    s = adapters["csv"]().load(seed=3, path=str(tmp_path / "r.csv"), target="y")
+    np.testing.assert_allclose(s.X_train.mean(axis=0), 0, atol=1e-6)
+    np.testing.assert_allclose(s.X_train.std(axis=0), 1, atol=1e-5)
+    raw = np.loadtxt(tmp_path / "r.csv", delimiter=",", skiprows=1)
+    assert s.task == "regression" and set(s.y_test) <= set(raw[:, 2]) and s.y_train.min() > 1000
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"delimiter": "tab"}, r"delimiter must be 'auto' or one character"),
+    ({"header": "false"}, r"header must be true, false or 'auto', got 'false'"),
+])
+def test_invalid_csv_options_are_clear_errors(home, adapters, tmp_path, params, message):
+    (tmp_path / "ok.csv").write_text("a,y\n1,0\n2,1\n3,0\n4,1\n5,0\n")
+    with pytest.raises(ValueError, match=message):
+        adapters["csv"]().load(seed=0, path=str(tmp_path / "ok.csv"), **params)
+
+
+def test_svmlight_test_file_shares_the_training_file_index_base(home, adapters, tmp_path):
+    pytest.importorskip("sklearn")
+    # the training file uses index 0, so both files are zero-based; the test file alone looks one-based
+    (tmp_path / "tr.svm").write_text("1 0:5 1:1\n0 1:2 2:3\n1 0:1 2:1\n0 1:1\n")
+    (tmp_path / "te.svm").write_text("1 1:7 2:8\n0 2:9\n")
+    s = adapters["svmlight"]().load(seed=0, path=str(tmp_path / "tr.svm"), test_path=str(tmp_path / "te.svm"),
+                                    transform="none")
+    np.testing.assert_array_equal(s.X_test, [[0, 7, 8], [0, 0, 9]])
+    assert s.X_train.shape == (4, 3)

@@ -46,3 +46,16 @@ def test_group_expansion(adapters):
     assert fd.expand_values("name", ["iris", "arora2020"])[:2] == ["iris", "abalone"]
     assert fd.expand_values("fold", 2) == [2]
     assert set(adapters["pmlb"].expand_values("name", "regression")) >= {"537_houses", "1028_SWD"}
+
+
+@pytest.mark.parametrize("name, member, facts", [
+    ("uci_gal", "protein", {"task": "regression", "n": 45730, "d": 9, "n_splits": 5}),
+    ("uci_fd121", "annealing", {"task": "classification", "n": 898, "d": 31, "n_classes": 5}),
+    ("pmlb", "1028_SWD", {"task": "regression", "n": 1000, "d": 10}),
+    ("pmlb", "iris", {"task": "classification", "n": 150, "d": 4, "n_classes": 3}),
+])
+def test_collection_member_facts_without_data(name, member, facts, adapters, home):
+    ds = adapters[name]()
+    assert ds.member_facts(member) == facts  # numbers from the data README; the data home is empty
+    for each in ds.choices["name"]:
+        assert {"task", "n", "d"} <= set(ds.member_facts(each))

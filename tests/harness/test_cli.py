@@ -70,3 +70,66 @@ def test_report_without_results_says_what_to_run(toy_root, write_suite, tmp_path
     write_suite("demo", SUITE)
     assert main(["report", "demo", "--store", str(tmp_path / "empty.sqlite")]) == 2
     assert "run `ntkbench run demo` first" in capsys.readouterr().err
+
+
+SHELF = '''
+from ntkbench.data.adapter import FileDataset
+
+
+class Shelf(FileDataset):
+    name = "shelf"
+    task = "classification"
+    params = {"name": ["a"], "fold": [0]}
+    choices = {"name": ["a", "b", "c"]}
+    groups = {"name": {"ab": ["a", "b"]}}
+    SIZES = {"a": 11, "b": 22, "c": 33}
+
+    def files(self, **params):
+        return [[f"shelf/{params['name']}.csv"]]
+
+    def member_facts(self, member):
+        return {"n": self.SIZES[member], "d": 2}
+'''
+
+
+def test_list_collection_shows_members_facts_groups_and_presence(toy_root, tmp_path, monkeypatch, capsys):
+    (toy_root / "datasets" / "shelf.py").write_text(SHELF)
+    home = tmp_path / "data"
+    (home / "shelf").mkdir(parents=True)
+    for present in ("a", "c"):
+        (home / "shelf" / f"{present}.csv").write_text("1,2,0\n")
+    monkeypatch.setenv("NTKBENCH_DATA", str(home))
+    assert main(["list", "shelf"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[3:] if line.strip()}
+    assert rows["a"] == ["11", "2", "ab", "yes"] and rows["b"] == ["22", "2", "ab", "no"]
+    assert rows["c"] == ["33", "2", "yes"]
+    assert "shelf: 3 members, 2 present" in out and "group: ab (2)" in out
+    assert f"not present: dataset 'shelf': {home / 'shelf' / 'b.csv'} not found" in out
+
+
+def test_list_collection_by_grouped_parameter(toy_root, capsys):
+    assert main(["list", "toy"]) == 0
+    out = capsys.readouterr().out
+    assert "toy: 3 members, 3 present; choose one with n = ..., or a group: small (2)" in out
+    members = [line.split() for line in out.splitlines()[3:]]
+    assert members == [["40", "small", "yes"], ["50", "small", "yes"], ["60", "yes"]]
+
+
+def test_list_unknown_or_plain_name_is_an_error_listing_collections(toy_root, capsys):
+    (toy_root / "datasets" / "plain.py").write_text(
+        "from ntkbench.harness.contracts import Dataset\n\n\nclass Plain(Dataset):\n    name = 'plain'\n")
+    assert main(["list", "tyo"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown list 'tyo'; valid: all, methods, datasets or a collection: toy" in err
+    assert main(["list", "plain"]) == 2
+    assert "dataset 'plain' is not a collection" in capsys.readouterr().err
+
+
+def test_list_methods_and_datasets_alone(toy_root, capsys):
+    assert main(["list", "methods"]) == 0
+    out = capsys.readouterr().out
+    assert "linear_kernel" in out and "Datasets" not in out
+    assert main(["list", "datasets"]) == 0
+    out = capsys.readouterr().out
+    assert "toy" in out and "Methods" not in out

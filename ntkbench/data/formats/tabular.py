@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ntkbench.data.errors import MalformedDataError
-from ntkbench.data.formats.text import open_text
+from ntkbench.data.formats.text import is_number, open_text
 
 _NPZ_LAYOUTS = (("X_train", "y_train", "X_test", "y_test"), ("arr_0", "arr_1", "arr_2", "arr_3"))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def read_delimited(path: Path, *, target: str | int = -1, delimiter: str = "auto",
@@ -31,8 +24,9 @@ def read_delimited(path: Path, *, target: str | int = -1, delimiter: str = "auto
     target : str or int, default=-1
         Target column: a header name, or a 0-based position (negative counts from the end).
     delimiter : str, default="auto"
-        ``"auto"``: tab for ``.tsv``/``.tab`` files, else sniffed among ``,;\\t`` and space.
-    header : bool or "auto"
+        One character; ``" "`` means any run of spaces and tabs. ``"auto"``: tab for ``.tsv``/``.tab``
+        files, else sniffed from the first line among ``,;\\t`` and space.
+    header : bool or "auto", default="auto"
         Whether the first line names the columns; ``"auto"``: yes if any of its fields is not a number.
 
     Returns
@@ -46,7 +40,14 @@ def read_delimited(path: Path, *, target: str | int = -1, delimiter: str = "auto
     ------
     MalformedDataError
         Naming the file and line of a row with the wrong field count or a non-numeric feature.
+    ValueError
+        For an invalid ``delimiter`` or ``header``, or a ``target`` that names no column.
     """
+    if delimiter != "auto" and (not isinstance(delimiter, str) or len(delimiter) != 1):
+        raise ValueError(f"{path}: delimiter must be 'auto' or one character such as ',', ';', '\\t' or ' ', "
+                         f"got {delimiter!r}")
+    if header not in ("auto", True, False):
+        raise ValueError(f"{path}: header must be true, false or 'auto', got {header!r}")
     with open_text(path) as fh:
         sample = fh.read(65536)
     suffixes = [s.lower() for s in Path(path).suffixes]
@@ -58,20 +59,24 @@ def read_delimited(path: Path, *, target: str | int = -1, delimiter: str = "auto
                 delimiter = csv.Sniffer().sniff(sample.splitlines()[0] if sample else ",", ",;\t ").delimiter
             except csv.Error:
                 delimiter = ","
+    whitespace = delimiter == " "  # any run of spaces and tabs, leading and trailing ones ignored
     rows: list[tuple[int, list[str]]] = []
     with open_text(path) as fh:
-        reader = csv.reader(fh, delimiter=delimiter, skipinitialspace=delimiter == " ")
+        lines = (line.replace("\t", " ") for line in fh) if whitespace else fh
+        reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=whitespace)
         for fields in reader:
+            if whitespace:
+                fields = [f for f in fields if f]
             if fields and any(f.strip() for f in fields):
                 rows.append((reader.line_num, [f.strip() for f in fields]))
     if not rows:
         raise MalformedDataError(path, "no rows")
     first = rows[0][1]
-    has_header = (not all(_is_number(f) for f in first)) if header == "auto" else bool(header)
+    has_header = (not all(is_number(f) for f in first)) if header == "auto" else bool(header)
     names = first if has_header else [f"c{i}" for i in range(len(first))]
     body = rows[1:] if has_header else rows
     width = len(names)
-    if isinstance(target, str) and not _is_int_text(target):
+    if isinstance(target, str) and not re.fullmatch(r"\s*[+-]?\d+\s*", target):
         if target not in names:
             raise ValueError(f"{path}: no column named {target!r}; columns: {', '.join(names)}")
         t = names.index(target)
@@ -89,25 +94,17 @@ def read_delimited(path: Path, *, target: str | int = -1, delimiter: str = "auto
         try:
             X[r] = [float(fields[i]) for i in feats]
         except ValueError:
-            bad = next(fields[i] for i in feats if not _is_number(fields[i]))
+            bad = next(fields[i] for i in feats if not is_number(fields[i]))
             raise MalformedDataError(path, f"non-numeric feature value {bad!r}", line) from None
         y[r] = fields[t]
     return X, y.astype(str), [names[i] for i in feats]
-
-
-def _is_int_text(text: str) -> bool:
-    try:
-        int(text)
-    except ValueError:
-        return False
-    return True
 
 
 def infer_task(values: np.ndarray, max_classes: int = 50) -> str:
     """``classification`` for non-numeric targets or integers with at most ``max_classes`` values."""
     values = np.asarray(values)
     if values.dtype.kind in "US":
-        if not all(_is_number(v) for v in values):
+        if not all(is_number(v) for v in values):
             return "classification"
         values = values.astype(np.float64)
     numeric = np.asarray(values, dtype=np.float64)
@@ -124,21 +121,28 @@ def encode_target(values: np.ndarray, task: str, path: Path) -> tuple[np.ndarray
             return values.astype(np.float64), []
         except ValueError:
             raise MalformedDataError(path, "regression target holds non-numeric values") from None
-    if values.dtype.kind in "US" and all(_is_number(v) for v in values):
+    if values.dtype.kind in "US" and all(is_number(v) for v in values):
         values = values.astype(np.float64)
     classes, labels = np.unique(values, return_inverse=True)
     return labels.astype(np.int64), classes.tolist()
 
 
-def read_svmlight(path: Path, n_features: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Dense float32 features and raw targets of an svmlight/LIBSVM file (via scikit-learn)."""
-    from sklearn.datasets import load_svmlight_file
+def read_svmlight(paths: list[Path], n_features: int | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Dense float32 features and raw targets of svmlight/LIBSVM files read together (via scikit-learn).
+
+    Reading the files in one call makes them agree: the feature count is the largest over all files
+    (unless ``n_features`` is given) and whether indices start at 0 or 1 is decided once for all of
+    them (one-based unless some file uses index 0), so a test file lines up with its training file.
+    """
+    from sklearn.datasets import load_svmlight_files
 
     try:
-        X, y = load_svmlight_file(str(path), n_features=n_features, dtype=np.float32)
+        loaded = load_svmlight_files([str(p) for p in paths], n_features=n_features, dtype=np.float32)
     except ValueError as exc:
-        raise MalformedDataError(path, f"not a valid svmlight/LIBSVM file ({exc})") from None
-    return np.asarray(X.toarray(), dtype=np.float32), np.asarray(y, dtype=np.float64)
+        where = ", ".join(map(str, paths))
+        raise MalformedDataError(where, f"not a valid svmlight/LIBSVM file ({exc})") from None
+    return [(np.asarray(X.toarray(), dtype=np.float32), np.asarray(y, dtype=np.float64))
+            for X, y in zip(loaded[::2], loaded[1::2])]
 
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
 from ntkbench.data.errors import MalformedDataError
+
+_SEPARATORS = re.compile(r"[,;\s]+")
+
+
+def is_number(text: str) -> bool:
+    """Whether ``text`` parses as a float."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def open_text(path: Path | str) -> IO[str]:
@@ -108,3 +120,36 @@ def read_index_lines(path: Path | str) -> list[np.ndarray]:
             except ValueError as exc:
                 raise MalformedDataError(path, f"not a list of integers ({exc})", lineno) from None
     return out
+
+
+def read_integer_columns(path: Path | str) -> np.ndarray:
+    """Integer table, shape (rows, columns), of a file with columns separated by ``,;`` or whitespace.
+
+    Blank lines are ignored; a first line that is not all numbers is a header and is skipped.
+
+    Raises
+    ------
+    MalformedDataError
+        Naming the file and line of a row with a different column count or a non-integer value.
+    """
+    rows: list[tuple[int, list[str]]] = []
+    with open_text(path) as fh:
+        for lineno, line in enumerate(fh, start=1):
+            fields = [f.strip("\"'") for f in _SEPARATORS.split(line.strip()) if f]
+            if fields:
+                rows.append((lineno, fields))
+    if rows and not all(is_number(f) for f in rows[0][1]):
+        rows = rows[1:]
+    if not rows:
+        raise MalformedDataError(path, "no rows of integers")
+    width = len(rows[0][1])
+    table = np.empty((len(rows), width), dtype=np.int64)
+    for r, (lineno, fields) in enumerate(rows):
+        if len(fields) != width:
+            raise MalformedDataError(path, f"expected {width} columns, found {len(fields)}", lineno)
+        for c, text in enumerate(fields):
+            value = float(text) if is_number(text) else np.nan
+            if not (np.isfinite(value) and value == int(value)):
+                raise MalformedDataError(path, f"not an integer: {text!r}", lineno)
+            table[r, c] = int(value)
+    return table
