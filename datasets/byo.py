@@ -82,6 +82,7 @@ class Csv(_UserFile):
 
     name = "csv"
     params = {**COMMON, "target": [-1], "delimiter": ["auto"], "header": ["auto"]}
+    param_constraints = {"target": {"type": (int, str)}, "header": {"type": (str, bool)}}
 
     def read(self, path: Path, p: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         key = f"{p['target']}|{p['delimiter']}|{p['header']}"

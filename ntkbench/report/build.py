@@ -14,12 +14,14 @@ from ntkbench.report.tables import KERNEL_COLUMNS, TIME_COLUMNS, cell_text, disp
 
 
 def suite_frame(suite: Suite, store: Store) -> pd.DataFrame:
-    """The store rows of the suite's cells, with short display labels added."""
+    """The store rows of the suite's cells, with short display labels added: the name and the
+    parameters that vary, or for a dataset the ``label`` the suite gives it."""
     frame = store.frame([cell.key for cell in suite.cells])
     if frame.empty:
         return frame
     frame["method_display"] = display_labels(frame)
-    frame["dataset_display"] = display_labels(frame, "dataset_params", "dataset")
+    titles = frame["key"].map({cell.key: cell.dataset_title or None for cell in suite.cells})
+    frame["dataset_display"] = titles.fillna(display_labels(frame, "dataset_params", "dataset"))
     return frame
 
 
