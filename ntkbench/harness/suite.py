@@ -27,13 +27,14 @@ adapter versions), so results can be cached and resumed independently of run ord
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import itertools
 import json
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -228,6 +229,39 @@ def load_suite(name_or_path: str | Path, registry: Registry | None = None) -> Su
     unique = list({c.key: c for c in cells}.values())
     name = head.get("name", path.parent.name)
     return Suite(name, path, head.get("description", ""), unique, settings, limits, raw)
+
+
+def select_cells(cells: list[Cell], patterns: Sequence[str]) -> list[Cell]:
+    """The cells that ``patterns`` select (``ntkbench run --only``).
+
+    A pattern is a substring or a glob (case-insensitive) of a method's name or label, or of a
+    dataset's name, label or display label. Patterns that match methods select methods and those
+    that match datasets select datasets; a cell is kept when it is selected on every side that
+    some pattern addresses (``--only rff --only digits``: rff on digits).
+
+    Raises
+    ------
+    ValueError
+        If a pattern matches no method and no dataset of ``cells``.
+    """
+    sides: dict[str, list[str]] = {}
+    for pattern in patterns:
+        hits = [side for side in ("method", "dataset") if any(_selects(pattern, c, side) for c in cells)]
+        if not hits:
+            methods = ", ".join(sorted({c.method for c in cells}))
+            datasets = ", ".join(sorted({c.dataset for c in cells}))
+            raise ValueError(f"--only {pattern!r} matches no method or dataset of the suite; "
+                             f"methods: {methods}; datasets: {datasets}")
+        for side in hits:
+            sides.setdefault(side, []).append(pattern)
+    return [c for c in cells if all(any(_selects(p, c, side) for p in found) for side, found in sides.items())]
+
+
+def _selects(pattern: str, cell: Cell, side: str) -> bool:
+    names = ((cell.method, cell.method_label) if side == "method"
+             else (cell.dataset, cell.dataset_label, cell.dataset_title))
+    pattern = pattern.lower()
+    return any(pattern in n.lower() or fnmatch.fnmatchcase(n.lower(), pattern) for n in names if n)
 
 
 def _group_cells(group: Mapping[str, Any], where: str, prefix: str, registry: Registry, settings: Settings,
