@@ -79,20 +79,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _dry_run(suite, store_path: Path, force: bool, heading: str) -> int:
-    """Print the cells and whether the store holds them finished; run nothing, write nothing."""
+    """Print the cells (a line per method and dataset, their seeds by state) and whether the store
+    holds them finished; run nothing, write nothing."""
+    import pandas as pd
+
     from ntkbench.harness.runner import pending_cells
     from ntkbench.harness.store import Store
+    from ntkbench.report.build import with_display_labels
 
     finished: set[str] = set()
     if store_path.is_file():
         with Store(store_path) as store:
             finished = store.finished_keys()
     todo = {cell.key for cell in pending_cells(suite, finished, force)}
-    rows = [[c.method_label, c.dataset_display, c.seed, "to run" if c.key in todo else "finished"]
-            for c in suite.cells]
+    cells = pd.DataFrame([{"key": c.key, "method": c.method, "method_params": dict(c.method_params),
+                           "dataset": c.dataset, "dataset_params": dict(c.dataset_params), "seed": c.seed,
+                           "todo": c.key in todo} for c in suite.cells])
+    cells = with_display_labels(cells, suite.cells)
+    rows = []
+    for (dataset, method), group in cells.groupby(["dataset_display", "method_display"], sort=False):
+        seeds = [", ".join(map(str, group.loc[group["todo"] == state, "seed"])) for state in (False, True)]
+        rows.append([dataset, method, *seeds])
     print(f"{heading}; store {store_path}")
-    print(tabulate(rows, headers=["method", "dataset", "seed", "state"], tablefmt="simple",
-                   maxcolwidths=[60, 48, None, None]))
+    print(tabulate(rows, headers=["dataset", "method", "finished seeds", "seeds to run"], tablefmt="simple",
+                   maxcolwidths=[40, 60, None, None]))
     print(f"dry run: {len(suite.cells) - len(todo)} cells finished, {len(todo)} to run; nothing was run")
     return 0
 
