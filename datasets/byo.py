@@ -126,6 +126,7 @@ class Csv(_UserFile):
 
     name = "csv"
     params = {**COMMON, "target": [-1], "delimiter": ["auto"], "header": ["auto"]}
+    param_constraints = {"target": {"type": (int, str)}, "header": {"type": (str, bool)}}
 
     def read(self, paths: list[Path], p: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
         key = f"{p['target']}|{p['delimiter']}|{p['header']}"

@@ -39,6 +39,7 @@ class Cifar10(FileDataset):
     downloadable = True
     params = {**IMAGE_PARAMS, "source": ["auto"]}
     choices = {"source": SOURCES}
+    param_constraints = {"source": {"choices": SOURCES}}
     facts = {"n": 60000, "d": 3072, "n_classes": 10, "image_shape": (3, 32, 32), "n_train": 50000,
              "n_test": 10000}
 

@@ -32,6 +32,7 @@ class Pmlb(FileDataset):
     downloadable = True
     params = {"name": ["iris"], "test_size": [0.2], "transform": ["standardize"]}
     choices = {"name": sorted(PMLB)}
+    param_constraints = {"name": {"choices": choices["name"]}}
     groups = {"name": GROUPS}
 
     def files(self, **params: Any) -> list[list[str]]:

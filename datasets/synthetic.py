@@ -25,6 +25,8 @@ class Synthetic(Dataset):
     params = {"n": [10000], "d": [16], "distribution": ["gaussian"], "task": ["regression"],
               "n_classes": [2], "noise": [0.1], "test_size": [0.2], "transform": ["none"]}
     choices = {"distribution": list(synthetic.DISTRIBUTIONS), "task": ["regression", "classification"]}
+    param_constraints = {"n": {"ge": 2}, "d": {"ge": 1}, "n_classes": {"ge": 2}, "noise": {"ge": 0},
+                         "distribution": {"choices": choices["distribution"]}, "task": {"choices": choices["task"]}}
 
     def load(self, *, seed: int, **params: Any) -> Split:
         p = self.check_params(params)

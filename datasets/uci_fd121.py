@@ -42,6 +42,7 @@ class UciFd121(FileDataset):
     downloadable = True
     params = {"name": ["abalone"], "fold": [0, 1, 2, 3], "transform": ["none"]}
     choices = {"name": sorted(FD121), "fold": FOLDS}
+    param_constraints = {"name": {"choices": choices["name"]}, "fold": {"choices": FOLDS}}
     groups = {"name": GROUPS}
 
     def files(self, **params: Any) -> list[list[str]]:

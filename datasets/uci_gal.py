@@ -52,6 +52,7 @@ class UciGal(FileDataset):
     downloadable = True
     params = {"name": ["concrete"], "split": [0], "transform": ["standardize"]}
     choices = {"name": list(UCI_GAL), "split": list(range(20))}
+    param_constraints = {"name": {"choices": list(UCI_GAL) + sorted(ALIASES)}, "split": {"ge": 0, "le": 19}}
 
     def files(self, **params: Any) -> list[list[str]]:
         folder = f"uci_gal/{canonical(params['name'])}"

@@ -29,6 +29,7 @@ class _Paper1Regression(FileDataset):
     version = "1"
     downloadable = True
     folds: ClassVar[list] = [0, 1, 2, 3]
+    param_constraints: ClassVar[dict] = {"fold": {"choices": folds}}
     reader: ClassVar[Callable]
     facts: ClassVar[dict[str, Any]]
 
@@ -102,5 +103,6 @@ class Msd(_Paper1Regression):
     name = "msd"
     params = {"fold": [0, 1, 2, 3], "transform": ["standardize"]}
     folds = [0, 1, 2, 3, "official"]
+    param_constraints = {"fold": {"choices": folds}}
     reader = staticmethod(fmt.read_msd)
     facts = {"n": 515345, "d": 90, "n_train_official": 463715}

@@ -29,3 +29,5 @@ class ExactCNTK(ExactKernelMethod):
         "fix_first_last": [True, False],
         "get": ["ntk", "nngp"],
     }
+    param_constraints = {"depth": {"ge": 1}, "filter_size": {"ge": 1}, "padding": {"choices": ["same", "valid"]},
+                         "pooling": {"choices": ["gap", "flatten"]}, "get": {"choices": ["ntk", "nngp"]}}

@@ -26,3 +26,4 @@ class ExactFC(ExactKernelMethod):
         "b_std": [0.0],
         "get": ["ntk", "nngp"],
     }
+    param_constraints = {"depth": {"ge": 1}, "get": {"choices": ["ntk", "nngp"]}}

@@ -23,3 +23,4 @@ class ExactMyrtle(ExactKernelMethod):
         "fix_first_last": [False, True],
         "get": ["ntk", "nngp"],
     }
+    param_constraints = {"depth": {"choices": [5, 7, 10]}, "get": {"choices": ["ntk", "nngp"]}}

@@ -26,6 +26,8 @@ class NTKRandomFeaturesMethod(FCFeatureMethod):
         "get": ["ntk", "nngp"],
         "sampling": ["leverage", "gaussian"],
     }
+    param_constraints = {"n_components": {"ge": 1}, "depth": {"ge": 1}, "get": {"choices": ["ntk", "nngp"]},
+                         "sampling": {"choices": ["leverage", "gaussian"]}}
 
     def _estimator(self) -> NTKRandomFeatures:
         p = self.params

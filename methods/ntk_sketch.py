@@ -27,6 +27,8 @@ class NTKSketchMethod(FCFeatureMethod):
         "b_std": [0.0],
         "get": ["ntk", "nngp"],
     }
+    param_constraints = {"n_components": {"ge": 1}, "depth": {"ge": 1}, "degree": {"ge": 1},
+                         "method": {"choices": ["one_pass", "layerwise"]}, "get": {"choices": ["ntk", "nngp"]}}
 
     def _estimator(self) -> NTKSketch:
         p = self.params

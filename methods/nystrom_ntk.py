@@ -31,6 +31,8 @@ class NystromNTK(ArchMethod):
         "get": ["ntk"],
         "rcond": [1e-10],
     }
+    param_constraints = {"n_components": {"ge": 1}, "depth": {"ge": 1}, "rcond": {"ge": 0},
+                         "get": {"choices": ["ntk", "nngp"]}}
 
     def _kernel(self, X1: np.ndarray, X2: np.ndarray) -> np.ndarray:
         return self.target_kernel()(X1, X2)

@@ -18,6 +18,7 @@ class RandomFourierFeatures(Method):
     name = "rff"
     output = "features"
     params = {"n_components": [256, 1024, 4096], "gamma": ["scale"]}
+    param_constraints = {"n_components": {"ge": 1}, "gamma": {"choices": ["scale"], "type": float, "gt": 0}}
 
     def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> "RandomFourierFeatures":
         gamma = self.params["gamma"]

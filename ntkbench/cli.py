@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -107,26 +108,94 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from ntkbench.harness.runner import RunOptions, run_suite
-    from ntkbench.harness.store import Store
-    from ntkbench.harness.suite import load_suite
+    from ntkbench.harness.store import Store, default_store_path
+    from ntkbench.harness.suite import load_suite, select_cells
+    from ntkbench.report.build import suite_frame
 
     suite = load_suite(args.suite)
+    defined = len(suite.cells)
+    if args.only:
+        suite = dataclasses.replace(suite, cells=select_cells(suite.cells, args.only))
+    selected = f", {len(suite.cells)} selected by --only" if args.only else ""
+    if args.dry_run:
+        return _dry_run(suite, Path(args.store) if args.store else default_store_path(), args.force,
+                        f"suite {suite.name}: {defined} cells{selected} ({suite.path})")
     options = RunOptions(jobs=args.jobs, force=args.force, device=args.device, time_limit=args.time_limit,
                          memory_limit_mb=args.memory_limit, progress=not args.no_progress, threads=args.threads)
     with Store(args.store) as store:
-        print(f"suite {suite.name}: {len(suite.cells)} cells ({suite.path}); store {store.path}")
+        print(f"suite {suite.name}: {defined} cells{selected} ({suite.path}); store {store.path}")
         summary = run_suite(suite, store, options)
-        print(f"{summary.cached} cells already finished (skipped); ran {len(summary.rows)}: "
-              + (", ".join(f"{k} {v}" for k, v in sorted(summary.counts().items())) or "nothing"))
-        _print_summary(suite, store)
+        frame = suite_frame(suite, store)
+    print(f"{summary.cached} cells already finished (skipped); ran {len(summary.rows)}: "
+          + (", ".join(f"{k} {v}" for k, v in sorted(summary.counts().items())) or "nothing"))
+    _print_summary(frame)
+    _print_outcomes(frame, summary)
+    return 1 if summary.failed else 0
+
+
+def _dry_run(suite, store_path: Path, force: bool, heading: str) -> int:
+    """Print the cells (a line per method and dataset, their seeds by state) and whether the store
+    holds them finished; run nothing, write nothing."""
+    import pandas as pd
+
+    from ntkbench.harness.runner import pending_cells
+    from ntkbench.harness.store import Store
+    from ntkbench.report.build import with_display_labels
+
+    finished: set[str] = set()
+    if store_path.is_file():
+        with Store(store_path) as store:
+            finished = store.finished_keys()
+    todo = {cell.key for cell in pending_cells(suite, finished, force)}
+    cells = pd.DataFrame([{"key": c.key, "method": c.method, "method_params": dict(c.method_params),
+                           "dataset": c.dataset, "dataset_params": dict(c.dataset_params), "seed": c.seed,
+                           "todo": c.key in todo} for c in suite.cells])
+    cells = with_display_labels(cells, suite.cells)
+    rows = []
+    for (dataset, method), group in cells.groupby(["dataset_display", "method_display"], sort=False):
+        seeds = [", ".join(map(str, group.loc[group["todo"] == state, "seed"])) for state in (False, True)]
+        rows.append([dataset, method, *seeds])
+    print(f"{heading}; store {store_path}")
+    print(tabulate(rows, headers=["dataset", "method", "finished seeds", "seeds to run"], tablefmt="simple",
+                   maxcolwidths=[40, 60, None, None]))
+    print(f"dry run: {len(suite.cells) - len(todo)} cells finished, {len(todo)} to run; nothing was run")
     return 0
 
 
-def _print_summary(suite, store) -> None:
-    from ntkbench.report.build import suite_frame
+def _print_outcomes(frame, summary) -> None:
+    """One line per failed or skipped cell with its reason, and a note where a size asked for
+    exceeded the data (all rows were used)."""
+    if not summary.rows:
+        return
+    labels = frame.set_index("key")[["method_display", "dataset_display"]]
+    for row in summary.failed + summary.skipped:
+        method, dataset = labels.loc[row["key"]]
+        print(f"{row['status']}: {method} on {dataset}, seed {row['seed']}: {_reason(row['error'])}")
+    used: dict[tuple[str, str], tuple[int, int]] = {}
+    for row in summary.rows:
+        for size in ("n_train", "n_test"):
+            asked, got = row["dataset_params"].get(size, 0), row["metrics"].get(size)
+            if row["status"] == "ok" and asked and got is not None and got < asked:
+                used[(labels.loc[row["key"], "dataset_display"], size)] = (asked, got)
+    for (dataset, size), (asked, got) in used.items():
+        print(f"note: {dataset}: {size} = {asked} asked, but the data has {got} such rows; "
+              f"all {got} were used (the rows' metrics record {size})")
+    if summary.skipped:
+        print(f"{len(summary.skipped)} cells skipped (missing data or dependency, or unsuitable input): "
+              "not failures; the next run tries them again")
+    if summary.failed:
+        print(f"{len(summary.failed)} cells failed (error or timeout): exit status 1")
+
+
+def _reason(error: str | None, width: int = 200) -> str:
+    """The error of a row on one line: its message without the traceback, shortened to ``width``."""
+    text = " ".join((error or "no reason recorded").split("Traceback (most recent call last)")[0].split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_summary(frame) -> None:
     from ntkbench.report.tables import test_metric
 
-    frame = suite_frame(suite, store)
     if frame.empty:
         return
     rows = []
@@ -180,8 +249,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_prepare)
 
     store_help = "result store (SQLite file); default results/ntkbench.sqlite"
-    p = sub.add_parser("run", help="run a suite (a name under reports/ or a path to a suite.toml)")
+    p = sub.add_parser("run", help="run a suite (a name under reports/ or a path to a suite.toml)",
+                       epilog="exit status: 0 when no cell failed (skipped cells do not count), "
+                              "1 when a cell failed (error or timeout), 2 for an invalid suite or option")
     p.add_argument("suite")
+    p.add_argument("--only", action="append", default=[], metavar="PATTERN",
+                   help="run only the methods or datasets whose name or label contains PATTERN or matches "
+                        "it as a glob; repeatable: patterns of one side add up, the method and dataset "
+                        "sides combine (--only rff --only digits: rff on digits)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="list the cells and which are finished in the store; run nothing")
     p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (0: run in this process)")
     p.add_argument("--force", action="store_true", help="recompute cells that already finished")
     p.add_argument("--store", default=None, help=store_help)

@@ -61,6 +61,10 @@ class RunOptions:
     threads: int | None = None
 
 
+#: Statuses of cells that failed (a skip, e.g. for missing data, is not a failure).
+FAILED = ("error", "timeout")
+
+
 @dataclass
 class RunSummary:
     """What a run did: cells skipped as finished, and the rows it wrote."""
@@ -72,13 +76,27 @@ class RunSummary:
     def counts(self) -> Counter:
         return Counter(row["status"] for row in self.rows)
 
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        """Rows of cells that raised, crashed or ran out of time or memory."""
+        return [row for row in self.rows if row["status"] in FAILED]
+
+    @property
+    def skipped(self) -> list[dict[str, Any]]:
+        """Rows of cells skipped with a reason (missing data or dependency, unsuitable input)."""
+        return [row for row in self.rows if row["status"] == "skipped"]
+
+
+def pending_cells(suite: Suite, finished: set[str], force: bool = False) -> list[Cell]:
+    """The cells of ``suite`` a run computes: those without a finished row, or all with ``force``."""
+    return list(suite.cells) if force else [cell for cell in suite.cells if cell.key not in finished]
+
 
 def run_suite(suite: Suite, store: Store, options: RunOptions | None = None,
               registry: Registry | None = None) -> RunSummary:
     """Run every unfinished cell of ``suite`` and write its row to ``store``."""
     options = options or RunOptions()
-    finished = set() if options.force else store.finished_keys()
-    todo = [cell for cell in suite.cells if cell.key not in finished]
+    todo = pending_cells(suite, store.finished_keys(), options.force)
     summary = RunSummary(total=len(suite.cells), cached=len(suite.cells) - len(todo))
     if not todo:
         return summary

@@ -17,6 +17,7 @@ Example (``reports/quick/suite.toml``)::
     params = { n_components = [64, 256, 1024] }
 
 Every parameter value may be a scalar or a list (a grid); cells are the Cartesian product.
+A dataset entry may carry a short ``label = "..."`` shown in reports instead of its parameters.
 Where only some methods suit some datasets, ``[[group]]`` tables each hold their own
 ``[[group.datasets]]`` and ``[[group.methods]]``; a suite's cells are the union of its groups
 (top-level ``[[datasets]]``/``[[methods]]`` form one more group).
@@ -27,22 +28,41 @@ run order, and a code change recomputes the cells it affects.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import itertools
 import json
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 import ntkbench
 from ntkbench.harness.fingerprint import harness_fingerprint, object_fingerprint
+from ntkbench.harness.params import Spec, as_toml, check_value, spec_of
 from ntkbench.harness.registry import Registry, discover, project_root
 
 #: Dataset parameters every dataset accepts; the harness subsamples (seeded), 0 keeps all rows.
+#: A size above the rows there are keeps them all; the row's metrics n_train/n_test say how many.
 UNIVERSAL_DATASET_PARAMS = {"n_train": 0, "n_test": 0}
+UNIVERSAL_SPEC = Spec((int,), ge=0)
+
+#: The keys of the ``[suite]`` table and the values they take.
+SUITE_KEYS = {
+    "name": Spec((str,)), "description": Spec((str,)),
+    "seeds": Spec((int,), ge=0, many=True),
+    "n_eval": Spec((int,), ge=0),
+    "spectral_ridge": Spec((float,), gt=0),
+    "val_fraction": Spec((float,), gt=0, lt=1),
+    "ridge_grid": Spec((float,), gt=0, many=True),
+    "time_limit": Spec((float,), ge=0),
+    "memory_limit_mb": Spec((float,), ge=0),
+    "kernel_eval_on": Spec(choices=("test", "train")),
+}
+#: The keys of each ``[[methods]]`` and ``[[datasets]]`` table (``label``: display only, never in a key).
+ENTRY_KEYS = {"methods": {"name", "params"}, "datasets": {"name", "params", "label"}}
 
 
 @dataclass(frozen=True)
@@ -103,6 +123,8 @@ class Cell:
             "seed": self.seed, "settings": asdict(self.settings),
         }
         return _digest(payload)
+    #: The suite's short ``label`` of the dataset (display only: not part of the key).
+    dataset_title: str = ""
 
     @property
     def key(self) -> str:
@@ -120,6 +142,11 @@ class Cell:
     @property
     def dataset_label(self) -> str:
         return label(self.dataset, self.dataset_params)
+
+    @property
+    def dataset_display(self) -> str:
+        """The suite's label of the dataset where it gives one, else the canonical label."""
+        return self.dataset_title or self.dataset_label
 
     def to_payload(self) -> dict[str, Any]:
         """A plain dict that crosses process boundaries."""
@@ -183,18 +210,26 @@ def resolve_suite_path(name_or_path: str | Path) -> Path:
 
 
 def load_suite(name_or_path: str | Path, registry: Registry | None = None) -> Suite:
-    """Parse and validate a suite; unknown names or parameters raise a ValueError listing valid ones."""
+    """Parse and validate a suite.
+
+    Every error names the file and the table and key at fault: unknown names or parameters (listing
+    the valid ones), values of the wrong type or out of range (see :mod:`ntkbench.harness.params`).
+    """
     path = resolve_suite_path(name_or_path)
     try:
         raw = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: not valid TOML: {exc}") from exc
     registry = discover() if registry is None else registry
+    _check_keys(raw, {"suite", "datasets", "methods", "group"}, f"{path} (top level)")
     head = raw.get("suite", {})
-    _check_keys(head, {"description", "seeds", "n_eval", "spectral_ridge", "val_fraction", "ridge_grid",
-                       "time_limit", "memory_limit_mb", "name", "kernel_eval_on"}, f"{path} [suite]")
+    if not isinstance(head, dict):
+        raise ValueError(f"{path}: suite = {as_toml(head)}: expected a [suite] table")
+    _check_keys(head, set(SUITE_KEYS), f"{path} [suite]")
+    for key, value in head.items():
+        check_value(SUITE_KEYS[key], value, f"{path} [suite]", key)
     settings = Settings(
-        n_eval=int(head.get("n_eval", Settings.n_eval)),
+        n_eval=head.get("n_eval", Settings.n_eval),
         spectral_ridge=float(head.get("spectral_ridge", Settings.spectral_ridge)),
         val_fraction=float(head.get("val_fraction", Settings.val_fraction)),
         ridge_grid=tuple(float(v) for v in head.get("ridge_grid", Settings.ridge_grid)),
@@ -203,40 +238,111 @@ def load_suite(name_or_path: str | Path, registry: Registry | None = None) -> Su
     limits = Limits(time_limit=float(head.get("time_limit", Limits.time_limit)),
                     memory_limit_mb=float(head.get("memory_limit_mb", Limits.memory_limit_mb)))
     seeds = head.get("seeds", [0])
-    if not isinstance(seeds, list) or not seeds or not all(isinstance(s, int) for s in seeds):
-        raise ValueError(f"{path}: [suite] seeds must be a non-empty list of integers, got {seeds!r}")
-    _check_keys(raw, {"suite", "datasets", "methods", "group"}, f"{path} (top level)")
-    groups = list(raw.get("group", []))
-    if raw.get("datasets") or raw.get("methods"):
-        groups.insert(0, {"datasets": raw.get("datasets", []), "methods": raw.get("methods", [])})
-    if not groups:
+    blocks = []
+    if "datasets" in raw or "methods" in raw:
+        blocks.append(({"datasets": raw.get("datasets"), "methods": raw.get("methods")}, str(path), ""))
+    groups = raw.get("group", [])
+    if not _is_tables(groups):
+        raise ValueError(f"{path}: group = {as_toml(groups)}: expected [[group]] tables")
+    blocks += [(group, f"{path} [[group]] {index}", "group.") for index, group in enumerate(groups, 1)]
+    if not blocks:
         raise ValueError(f"{path}: the suite lists no methods and datasets (add [[methods]] and [[datasets]] tables)")
-    cells = []
-    for index, group in enumerate(groups):
-        where = f"{path} [[group]] {index + 1}" if "group" in raw else str(path)
-        cells += _group_cells(group, where, registry, settings, seeds)
+    cells = [cell for group, where, prefix in blocks
+             for cell in _group_cells(group, where, prefix, registry, settings, seeds)]
     unique = list({c.key: c for c in cells}.values())
     name = head.get("name", path.parent.name)
     return Suite(name, path, head.get("description", ""), unique, settings, limits, raw)
 
 
-def _group_cells(group: Mapping[str, Any], where: str, registry: Registry, settings: Settings,
+def select_cells(cells: list[Cell], patterns: Sequence[str]) -> list[Cell]:
+    """The cells that ``patterns`` select (``ntkbench run --only``).
+
+    A pattern is a substring or a glob (case-insensitive) of a method's name or label, or of a
+    dataset's name, label or display label. Patterns that match methods select methods and those
+    that match datasets select datasets; a cell is kept when it is selected on every side that
+    some pattern addresses (``--only rff --only digits``: rff on digits).
+
+    Raises
+    ------
+    ValueError
+        If a pattern matches no method and no dataset of ``cells``.
+    """
+    sides: dict[str, list[str]] = {}
+    for pattern in patterns:
+        hits = [side for side in ("method", "dataset") if any(_selects(pattern, c, side) for c in cells)]
+        if not hits:
+            methods = ", ".join(sorted({c.method for c in cells}))
+            datasets = ", ".join(sorted({c.dataset for c in cells}))
+            raise ValueError(f"--only {pattern!r} matches no method or dataset of the suite; "
+                             f"methods: {methods}; datasets: {datasets}")
+        for side in hits:
+            sides.setdefault(side, []).append(pattern)
+    return [c for c in cells if all(any(_selects(p, c, side) for p in found) for side, found in sides.items())]
+
+
+def _selects(pattern: str, cell: Cell, side: str) -> bool:
+    names = ((cell.method, cell.method_label) if side == "method"
+             else (cell.dataset, cell.dataset_label, cell.dataset_title))
+    pattern = pattern.lower()
+    return any(pattern in n.lower() or fnmatch.fnmatchcase(n.lower(), pattern) for n in names if n)
+
+
+def _group_cells(group: Mapping[str, Any], where: str, prefix: str, registry: Registry, settings: Settings,
                  seeds: list[int]) -> list[Cell]:
     """The cells of one block: every method on every dataset of the block, for every seed."""
     _check_keys(group, {"datasets", "methods"}, where)
-    for section in ("methods", "datasets"):
-        if not group.get(section):
-            raise ValueError(f"{where}: the suite lists no {section} (add a [[{section}]] table)")
-        for entry in group[section]:
-            _check_keys(entry, {"name", "params"}, f"{where} [[{section}]]")
-    methods = [(cls, cls.check_params(grid)) for e in group["methods"] for cls in [registry.method(e["name"])]
-               for grid in _expand(cls, e.get("params", {}))]
-    datasets = [(cls, _dataset_params(cls, grid)) for e in group["datasets"]
-                for cls in [registry.dataset(e["name"])] for grid in _expand(cls, e.get("params", {}))]
+    methods = []
+    for entry, here in _entries(group, "methods", where, prefix):
+        cls = _plugin(registry.method, entry["name"], here)
+        methods += [(cls, cls.check_params(grid)) for grid in _expand(cls, entry.get("params", {}), here, {})]
+    datasets = []
+    for entry, here in _entries(group, "datasets", where, prefix):
+        cls = _plugin(registry.dataset, entry["name"], here)
+        grids = _expand(cls, entry.get("params", {}), here, UNIVERSAL_DATASET_PARAMS)
+        varying = [k for k in grids[0] if len({json.dumps(g[k]) for g in grids}) > 1]
+        title = entry.get("label", "")
+        datasets += [(cls, _dataset_params(cls, grid), title and label(title, {k: grid[k] for k in varying}))
+                     for grid in grids]
     harness = harness_fingerprint()
     return [Cell(m.name, mp, d.name, dp, seed, settings, m.version, d.version,
-                 {"method": object_fingerprint(m), "dataset": object_fingerprint(d), "harness": harness})
-            for (d, dp), (m, mp), seed in itertools.product(datasets, methods, seeds)]
+                 {"method": object_fingerprint(m), "dataset": object_fingerprint(d), "harness": harness},
+                 dataset_title=title)
+            for (d, dp, title), (m, mp), seed in itertools.product(datasets, methods, seeds)]
+
+
+def _is_tables(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+
+
+def _entries(group: Mapping[str, Any], section: str, where: str, prefix: str) -> list[tuple[dict, str]]:
+    """The ``[[methods]]`` or ``[[datasets]]`` tables of a block, each with its place for messages."""
+    entries = group.get(section)
+    if not entries:
+        raise ValueError(f"{where}: the suite lists no {section} (add a [[{prefix}{section}]] table)")
+    if not _is_tables(entries):
+        raise ValueError(f"{where}: {prefix}{section} = {as_toml(entries)}: "
+                         f"expected [[{prefix}{section}]] tables")
+    out = []
+    for index, entry in enumerate(entries, 1):
+        here = f"{where} [[{prefix}{section}]] {index}"
+        _check_keys(entry, ENTRY_KEYS[section], here)
+        if "name" not in entry:
+            raise ValueError(f"{here}: no name; add name = \"...\" (`ntkbench list {section}` shows the names)")
+        for key in ("name", "label"):
+            if key in entry:
+                check_value(Spec((str,)), entry[key], here, key)
+        if not isinstance(entry.get("params", {}), dict):
+            raise ValueError(f"{here}: params = {as_toml(entry['params'])}: "
+                             "expected a table, e.g. params = { k = 1 }")
+        out.append((entry, f"{here} ({entry['name']})"))
+    return out
+
+
+def _plugin(lookup: Callable[[str], type], name: str, where: str) -> type:
+    try:
+        return lookup(name)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
 
 
 def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
@@ -245,24 +351,28 @@ def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None
         raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(allowed))}")
 
 
-def _expand(cls: type, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-    if not isinstance(params, Mapping):
-        raise ValueError(f"params must be a table of name = value or [values], got {params!r}")
+def _expand(cls: type, params: Mapping[str, Any], where: str, universal: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The grid points of ``params`` after checking names and every value (``universal``: parameters
+    the harness adds to every plug-in of this kind)."""
+    unknown = sorted(set(params) - set(cls.params) - set(universal))
+    if unknown:
+        valid = ", ".join(sorted({*cls.params, *universal})) or "(none)"
+        raise ValueError(f"{where}: {cls.__name__} '{cls.name}' has no parameter(s) {', '.join(unknown)}; "
+                         f"valid parameters: {valid}")
     names = sorted(params)
     grids = [cls.expand_values(k, params[k]) for k in names]
     for k, grid in zip(names, grids):
         if not grid:
-            raise ValueError(f"parameter {k!r} has an empty list of values")
+            raise ValueError(f"{where} params: {k} = []: an empty list of values gives no cells")
+        spec = spec_of(cls, k) if k in cls.params else UNIVERSAL_SPEC
+        for value in grid:
+            check_value(spec, value, f"{where} params", k)
     return [dict(zip(names, combo)) for combo in itertools.product(*grids)]
 
 
 def _dataset_params(cls: type, params: dict[str, Any]) -> dict[str, Any]:
+    """Defaults updated with ``params``; the universal parameters only where they are not 0."""
     universal = {k: params.pop(k) for k in list(params) if k in UNIVERSAL_DATASET_PARAMS and k not in cls.params}
     checked = cls.check_params(params)
-    for k, default in UNIVERSAL_DATASET_PARAMS.items():
-        value = universal.get(k, default)
-        if not isinstance(value, int) or value < 0:
-            raise ValueError(f"dataset parameter {k} must be an integer >= 0, got {value!r}")
-        if value:
-            checked[k] = value
+    checked.update({k: v for k, v in universal.items() if v})
     return checked

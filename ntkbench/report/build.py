@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
 from tabulate import tabulate
 
 from ntkbench.harness.store import Store
-from ntkbench.harness.suite import Suite
+from ntkbench.harness.suite import Cell, Suite
 from ntkbench.report import plots
 from ntkbench.report.tables import (KERNEL_COLUMNS, TIME_COLUMNS, cell_text, display_labels, summarize,
                                     target_notes, test_metric)
@@ -17,10 +18,17 @@ from ntkbench.report.tables import (KERNEL_COLUMNS, TIME_COLUMNS, cell_text, dis
 def suite_frame(suite: Suite, store: Store) -> pd.DataFrame:
     """The store rows of the suite's cells, with short display labels added."""
     frame = store.frame([cell.key for cell in suite.cells])
-    if frame.empty:
-        return frame
+    return frame if frame.empty else with_display_labels(frame, suite.cells)
+
+
+def with_display_labels(frame: pd.DataFrame, cells: Iterable[Cell]) -> pd.DataFrame:
+    """``frame`` (columns key, method, method_params, dataset, dataset_params) with the columns
+    method_display and dataset_display: the name and the parameters that vary among rows of that
+    name, or for a dataset the ``label`` the suite gives it."""
+    frame = frame.copy()
     frame["method_display"] = display_labels(frame)
-    frame["dataset_display"] = display_labels(frame, "dataset_params", "dataset")
+    titles = frame["key"].map({cell.key: cell.dataset_title or None for cell in cells})
+    frame["dataset_display"] = titles.fillna(display_labels(frame, "dataset_params", "dataset"))
     return frame
 
 

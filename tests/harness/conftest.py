@@ -52,6 +52,18 @@ class Linear(Method):
         return TargetKernel("linear", lambda A, B: A @ B.T)
 
 
+class Sized(Method):
+    """Random features of a declared size, for the validation of typed and bounded parameters."""
+
+    name = "sized"
+    params = {"n_components": [8, 16], "depth": [1, 2], "flag": [False], "gamma": ["scale"]}
+    param_constraints = {"n_components": {"ge": 1}, "gamma": {"choices": ["scale"], "type": float, "gt": 0}}
+
+    def transform(self, X):
+        rng = np.random.default_rng(self.random_state)
+        return X @ rng.standard_normal((X.shape[1], self.params["n_components"]))
+
+
 class LinearKernel(Method):
     name = "linear_kernel"
     output = "kernel"

@@ -71,8 +71,8 @@ def test_cell_roundtrips_through_payload(toy_root, write_suite):
     ('name = "toy"', 'name = "toyy"', r"unknown dataset 'toyy'.*valid datasets: .*toy"),
     ("scale = [1.0, 2.0]", "scael = [1.0]", r"no parameter\(s\) scael; valid parameters: scale, sleep"),
     ("n_eval = 20", "n_evall = 20", r"unknown key\(s\) n_evall"),
-    ("seeds = [0, 1]", "seeds = 3", "seeds must be a non-empty list"),
-    ("n = [40, 60]", "n = [40, 60], n_train = -1", "n_train must be an integer >= 0"),
+    ("seeds = [0, 1]", "seeds = 3", r"\[suite\]: seeds = 3: expected a non-empty list"),
+    ("n = [40, 60]", "n = [40, 60], n_train = -1", r"\[\[datasets\]\] 1 \(toy\) params: n_train = -1: must be >= 0"),
     ("n_eval = 20", "n_eval = ", "not valid TOML"),
 ])
 def test_bad_suites_raise_errors_that_name_the_valid_choices(toy_root, write_suite, old, new, message):
@@ -126,3 +126,12 @@ def test_a_group_without_methods_is_rejected(toy_root, write_suite):
     body = '[suite]\nseeds = [0]\n[[group]]\n[[group.datasets]]\nname = "toy"\n'
     with pytest.raises(ValueError, match=r"\[\[group\]\] 1: the suite lists no methods"):
         load_suite(write_suite("g", body))
+
+
+def test_a_dataset_label_is_display_only_and_names_grid_points(toy_root, write_suite):
+    plain = load_suite(write_suite("a", BASIC))
+    labelled = load_suite(write_suite("b", BASIC.replace('name = "toy"', 'name = "toy"\nlabel = "my data"')))
+    assert [c.key for c in labelled.cells] == [c.key for c in plain.cells]
+    assert {c.dataset_display for c in labelled.cells} == {"my data[n=40]", "my data[n=60]"}
+    assert {c.dataset_display for c in plain.cells} == {f"toy[d=3,n={n},task=regression]" for n in (40, 60)}
+    assert Cell.from_payload(labelled.cells[0].to_payload()).dataset_title == labelled.cells[0].dataset_title
