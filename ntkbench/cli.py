@@ -88,14 +88,17 @@ def _print_summary(suite, store) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from ntkbench.harness.store import Store
+    from ntkbench.harness.store import Store, StoreError, default_store_path, missing_store_message
     from ntkbench.harness.suite import load_suite
     from ntkbench.report import build_report
 
     suite = load_suite(args.suite)
-    with Store(args.store) as store:
-        path = build_report(suite, store, Path(args.out) if args.out else None)
-    print(f"report written: {path}")
+    path = Path(args.store) if args.store else default_store_path()
+    if not path.is_file():
+        raise StoreError(missing_store_message(path, suite.name))
+    with Store(path, readonly=True) as store:
+        readme = build_report(suite, store, Path(args.out) if args.out else None)
+    print(f"report written: {readme}")
     return 0
 
 
@@ -103,10 +106,14 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from ntkbench.harness.store import Store
     from ntkbench.harness.suite import load_suite
 
+    if args.output == "-" and args.format != "csv":
+        raise ValueError(f"{args.format} cannot be written to standard output; give a file with --output")
     keys = [c.key for c in load_suite(args.suite).cells] if args.suite else None
-    out = Path(args.output or f"results/ntkbench.{args.format}")
-    with Store(args.store) as store:
-        path = store.export(out, args.format, keys)
+    with Store(args.store, readonly=True) as store:
+        if args.output == "-":
+            store.frame(keys).to_csv(sys.stdout, index=False)
+            return 0
+        path = store.export(Path(args.output or f"results/ntkbench.{args.format}"), args.format, keys)
     print(f"exported to {path}")
     return 0
 
@@ -145,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export the store as one tidy table")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
-    p.add_argument("--output", "-o", default=None, help="output file (default results/ntkbench.FORMAT)")
+    p.add_argument("--output", "-o", default=None,
+                   help="output file, or - for CSV on standard output (default results/ntkbench.FORMAT)")
     p.add_argument("--suite", default=None, help="only the cells of this suite")
     p.add_argument("--store", default=None, help=store_help)
     p.set_defaults(func=_cmd_export)
