@@ -1,4 +1,4 @@
-"""Command line: ``ntkbench list | prepare | run | report | export``."""
+"""Command line: ``ntkbench list | prepare | run | report | export | cache``."""
 
 from __future__ import annotations
 
@@ -118,6 +118,38 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from ntkbench.harness.kernel_cache import SIZE_VARIABLE, ExactKernelCache
+    from ntkbench.harness.store import default_store_path
+
+    store = Path(args.store) if args.store else default_store_path()
+    cache = ExactKernelCache(store.parent / "kernel_cache")
+    if args.action == "clear":
+        removed = cache.clear(args.older_than)
+        print(f"removed {len(removed)} file{'' if len(removed) == 1 else 's'} "
+              f"({_size(sum(e.size for e in removed))}) from {cache.directory}")
+        return 0
+    entries = cache.entries()
+    if not entries:
+        print(f"no cached kernel matrices in {cache.directory}")
+        return 0
+    rows = [[e.path.name, f"{e.size:,}", e.last_used_text] for e in reversed(entries)]
+    print(f"exact-kernel cache {cache.directory} (most recently used first)")
+    print(tabulate(rows, headers=["file", "bytes", "last used (UTC)"], tablefmt="simple"))
+    print(f"{len(entries)} files, {_size(sum(e.size for e in entries))} of the {_size(cache.max_bytes)} "
+          f"bound (set it in MiB with {SIZE_VARIABLE})")
+    return 0
+
+
+def _size(count: float) -> str:
+    """A byte count for people: ``6.5 KiB``, ``4 GiB``."""
+    for unit in ("B", "KiB", "MiB"):
+        if count < 1024:
+            return f"{count:.4g} {unit}"
+        count /= 1024
+    return f"{count:.4g} GiB"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ntkbench", description="Benchmarks of scalable neural-kernel approximations.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -157,6 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--suite", default=None, help="only the cells of this suite")
     p.add_argument("--store", default=None, help=store_help)
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("cache", help="list or clear the exact-kernel cache (kept beside the store)")
+    p.add_argument("action", choices=["list", "clear"])
+    p.add_argument("--older-than", type=float, default=None, metavar="DAYS",
+                   help="clear only matrices last used more than DAYS days ago")
+    p.add_argument("--store", default=None, help=store_help + "; the cache is its folder's kernel_cache/")
+    p.set_defaults(func=_cmd_cache)
     return parser
 
 
