@@ -189,6 +189,23 @@ def test_a_first_schema_file_is_migrated_in_place_losing_nothing(tmp_path):
     conn.close()
 
 
+def test_a_migration_that_fails_midway_leaves_the_first_schema_intact(tmp_path, monkeypatch):
+    path = _first_schema_file(tmp_path / "old.sqlite")
+    migrate = Store._migrate_from_first_schema
+
+    def migrate_then_fail(store):
+        migrate(store)
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Store, "_migrate_from_first_schema", migrate_then_fail)
+    with pytest.raises(StoreError, match="disk I/O error"):
+        Store(path)
+    conn = sqlite3.connect(path)
+    assert "attempts" in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    assert conn.execute("SELECT key, attempts FROM runs ORDER BY key").fetchall() == [("a", 2), ("b", 1)]
+    conn.close()
+
+
 def test_a_first_schema_file_reads_without_being_changed(tmp_path):
     path = _first_schema_file(tmp_path / "old.sqlite")
     before = path.read_bytes()
