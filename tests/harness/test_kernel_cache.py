@@ -95,8 +95,9 @@ def test_over_the_bound_the_least_recently_used_matrices_go(tmp_path):
     a, b, c = _fill(cache, 3, [300, 200, 100])
     ExactKernelCache(tmp_path).gram(_target(), np.full((20, 2), 0.0))  # a hit makes `a` the newest use
     assert os.stat(a).st_mtime > time.time() - 60
-    cache.gram(_target(), np.full((20, 2), 9.0))  # a fourth matrix does not fit
-    assert {p.name for p in tmp_path.iterdir()} == {a.name, c.name, f"{cache.key(_target(), np.full((20, 2), 9.0))}.npy"}
+    fourth = np.full((20, 2), 9.0)
+    cache.gram(_target(), fourth)  # does not fit: `b`, now the least recently used, goes
+    assert {p.name for p in tmp_path.iterdir()} == {a.name, c.name, f"{cache.key(_target(), fourth)}.npy"}
 
 
 def test_the_bound_comes_from_the_environment_or_the_constructor(tmp_path, monkeypatch):
