@@ -1,4 +1,4 @@
-"""Command line: ``ntkbench list | prepare | run | report | export``."""
+"""Command line: ``ntkbench list | prepare | run | report | export | cache``."""
 
 from __future__ import annotations
 
@@ -212,14 +212,17 @@ def _print_summary(frame) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from ntkbench.harness.store import Store
+    from ntkbench.harness.store import Store, StoreError, default_store_path, missing_store_message
     from ntkbench.harness.suite import load_suite
     from ntkbench.report import build_report
 
     suite = load_suite(args.suite)
-    with Store(args.store) as store:
-        path = build_report(suite, store, Path(args.out) if args.out else None)
-    print(f"report written: {path}")
+    path = Path(args.store) if args.store else default_store_path()
+    if not path.is_file():
+        raise StoreError(missing_store_message(path, suite.name))
+    with Store(path, readonly=True) as store:
+        readme = build_report(suite, store, Path(args.out) if args.out else None)
+    print(f"report written: {readme}")
     return 0
 
 
@@ -227,12 +230,48 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from ntkbench.harness.store import Store
     from ntkbench.harness.suite import load_suite
 
+    if args.output == "-" and args.format != "csv":
+        raise ValueError(f"{args.format} cannot be written to standard output; give a file with --output")
     keys = [c.key for c in load_suite(args.suite).cells] if args.suite else None
-    out = Path(args.output or f"results/ntkbench.{args.format}")
-    with Store(args.store) as store:
-        path = store.export(out, args.format, keys)
+    with Store(args.store, readonly=True) as store:
+        if args.output == "-":
+            store.frame(keys).to_csv(sys.stdout, index=False)
+            return 0
+        path = store.export(Path(args.output or f"results/ntkbench.{args.format}"), args.format, keys)
     print(f"exported to {path}")
     return 0
+
+
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from ntkbench.harness.kernel_cache import SIZE_VARIABLE, ExactKernelCache
+    from ntkbench.harness.store import default_store_path
+
+    store = Path(args.store) if args.store else default_store_path()
+    cache = ExactKernelCache(store.parent / "kernel_cache")
+    if args.action == "clear":
+        removed = cache.clear(args.older_than)
+        print(f"removed {len(removed)} file{'' if len(removed) == 1 else 's'} "
+              f"({_size(sum(e.size for e in removed))}) from {cache.directory}")
+        return 0
+    entries = cache.entries()
+    if not entries:
+        print(f"no cached kernel matrices in {cache.directory}")
+        return 0
+    rows = [[e.path.name, f"{e.size:,}", e.last_used_text] for e in reversed(entries)]
+    print(f"exact-kernel cache {cache.directory} (most recently used first)")
+    print(tabulate(rows, headers=["file", "bytes", "last used (UTC)"], tablefmt="simple"))
+    print(f"{len(entries)} files, {_size(sum(e.size for e in entries))} of the {_size(cache.max_bytes)} "
+          f"bound (set it in MiB with {SIZE_VARIABLE})")
+    return 0
+
+
+def _size(count: float) -> str:
+    """A byte count for people: ``6.5 KiB``, ``4 GiB``."""
+    for unit in ("B", "KiB", "MiB"):
+        if count < 1024:
+            return f"{count:.4g} {unit}"
+        count /= 1024
+    return f"{count:.4g} GiB"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -278,10 +317,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export the store as one tidy table")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
-    p.add_argument("--output", "-o", default=None, help="output file (default results/ntkbench.FORMAT)")
+    p.add_argument("--output", "-o", default=None,
+                   help="output file, or - for CSV on standard output (default results/ntkbench.FORMAT)")
     p.add_argument("--suite", default=None, help="only the cells of this suite")
     p.add_argument("--store", default=None, help=store_help)
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("cache", help="list or clear the exact-kernel cache (kept beside the store)")
+    p.add_argument("action", choices=["list", "clear"])
+    p.add_argument("--older-than", type=float, default=None, metavar="DAYS",
+                   help="clear only matrices last used more than DAYS days ago")
+    p.add_argument("--store", default=None, help=store_help + "; the cache is its folder's kernel_cache/")
+    p.set_defaults(func=_cmd_cache)
     return parser
 
 
