@@ -144,7 +144,7 @@ def _dry_run(suite, store_path: Path, force: bool, heading: str) -> int:
 
     finished: set[str] = set()
     if store_path.is_file():
-        with Store(store_path) as store:
+        with Store(store_path, readonly=True) as store:
             finished = store.finished_keys()
     todo = {cell.key for cell in pending_cells(suite, finished, force)}
     cells = pd.DataFrame([{"key": c.key, "method": c.method, "method_params": dict(c.method_params),

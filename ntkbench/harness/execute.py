@@ -136,7 +136,7 @@ def _evaluate(method: Method, split: Split, cell: Cell, timer: PhaseTimer, cache
         idx = evaluation_subset(len(X_eval), settings.n_eval, cell.seed)
         approx = _method_gram(method, test_side if held_out else train_side, X_eval, idx, gram=not held_out)
         m.update(kernel_quality(approx, X_eval[idx], target, spectral_ridge=settings.spectral_ridge,
-                                cache=_kernel_cache(cache_dir)))
+                                cache=_kernel_cache(cache_dir), code=object_fingerprint(target.function)))
         m["n_eval"] = int(len(idx))
         m["target_kernel"] = target.name
     return out

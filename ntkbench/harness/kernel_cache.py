@@ -120,6 +120,8 @@ class ExactKernelCache:
         """Remove the cached matrices (all, or those last used more than ``older_than_days`` ago)
         and the temporary files that interrupted writes left over an hour ago; return the removed
         matrices."""
+        if older_than_days is not None and not older_than_days >= 0:
+            raise ValueError(f"older_than_days must be a number of days >= 0, got {older_than_days}")
         if self.directory is None or not self.directory.is_dir():
             return []
         cutoff = None if older_than_days is None else time.time() - older_than_days * 86400

@@ -15,7 +15,7 @@ def evaluation_subset(n: int, n_eval: int, seed: int) -> np.ndarray:
 
 
 def kernel_quality(approx: np.ndarray, X: np.ndarray, target: TargetKernel, *, spectral_ridge: float,
-                   cache: ExactKernelCache) -> dict[str, float]:
+                   cache: ExactKernelCache, code: str = "") -> dict[str, float]:
     """Spectral, Frobenius and operator errors of a method's kernel matrix on the points ``X``.
 
     Parameters
@@ -30,7 +30,9 @@ def kernel_quality(approx: np.ndarray, X: np.ndarray, target: TargetKernel, *, s
         Relative ridge of the spectral error: λ = spectral_ridge · tr(K)/n.
     cache : ExactKernelCache
         Where exact kernel matrices are kept.
+    code : str, optional
+        Fingerprint of the code computing ``target``, part of the cache key.
     """
-    exact = cache.gram(target, X)
+    exact = cache.gram(target, X, code=code)
     lam = metrics.relative_ridge(exact, spectral_ridge)
     return metrics.kernel_quality(exact, np.asarray(approx, dtype=np.float64), lam)

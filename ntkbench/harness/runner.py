@@ -20,8 +20,9 @@ import psutil
 from tqdm.auto import tqdm
 
 from ntkbench.harness.execute import execute_cell
-from ntkbench.harness.rows import make_row
+from ntkbench.harness.kernel_cache import max_mb_from_environment
 from ntkbench.harness.registry import Registry, discover, project_root
+from ntkbench.harness.rows import make_row
 from ntkbench.harness.store import Store
 from ntkbench.harness.suite import Cell, Suite
 from ntkbench.harness.timing import use_exact_allocation
@@ -101,6 +102,7 @@ def run_suite(suite: Suite, store: Store, options: RunOptions | None = None,
     if not todo:
         return summary
     cache_dir = store.path.parent / "kernel_cache"
+    max_mb_from_environment()  # a bad $NTKBENCH_KERNEL_CACHE_MB stops the run once, not every cell
     time_limit = options.time_limit if options.time_limit is not None else suite.limits.time_limit
     memory_limit = options.memory_limit_mb if options.memory_limit_mb is not None else suite.limits.memory_limit_mb
     bar = tqdm(total=len(todo), desc=f"suite {suite.name}", unit="cell", disable=not options.progress,

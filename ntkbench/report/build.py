@@ -16,9 +16,17 @@ from ntkbench.report.tables import (KERNEL_COLUMNS, TIME_COLUMNS, cell_text, dis
 
 
 def suite_frame(suite: Suite, store: Store) -> pd.DataFrame:
-    """The store rows of the suite's cells, with short display labels added."""
-    frame = store.frame([cell.key for cell in suite.cells])
-    return frame if frame.empty else with_display_labels(frame, suite.cells)
+    """The store rows of the suite's cells, with short display labels added.
+
+    Each cell is matched by its identity, so a row computed by older code still shows (the newest
+    finished one, else the newest attempt), with ``stale`` True: its key is not the cell's key for
+    the current code.
+    """
+    frame = store.frame(identities=[cell.identity for cell in suite.cells])
+    if frame.empty:
+        return frame
+    frame["stale"] = ~frame["key"].isin({cell.key for cell in suite.cells})
+    return with_display_labels(frame, suite.cells)
 
 
 def with_display_labels(frame: pd.DataFrame, cells: Iterable[Cell]) -> pd.DataFrame:
@@ -27,7 +35,9 @@ def with_display_labels(frame: pd.DataFrame, cells: Iterable[Cell]) -> pd.DataFr
     name, or for a dataset the ``label`` the suite gives it."""
     frame = frame.copy()
     frame["method_display"] = display_labels(frame)
-    titles = frame["key"].map({cell.key: cell.dataset_title or None for cell in cells})
+    cells = list(cells)
+    column, attribute = ("identity", "identity") if "identity" in frame else ("key", "key")
+    titles = frame[column].map({getattr(cell, attribute): cell.dataset_title or None for cell in cells})
     frame["dataset_display"] = titles.fillna(display_labels(frame, "dataset_params", "dataset"))
     return frame
 
@@ -67,6 +77,7 @@ def _markdown(suite: Suite, store: Store, frame: pd.DataFrame, figures: list) ->
         f"({', '.join(f'{k}: {v}' for k, v in frame['status'].value_counts().items())}). "
         f"Seeds: {sorted(frame['seed'].unique().tolist())}.",
         "",
+        *_stale_note(suite, frame),
         f"Kernel quality is measured on n_eval = {s.n_eval} {_EVAL_POINTS[s.kernel_eval_on]} against the exact "
         f"target kernel in float64, with spectral ridge λ = {s.spectral_ridge:g}·tr(K)/n. Downstream: ridge "
         f"regression on centred one-hot (classification) or standardised (regression) targets, λ chosen on a "
@@ -81,13 +92,15 @@ def _markdown(suite: Suite, store: Store, frame: pd.DataFrame, figures: list) ->
         "",
     ]
     summary = summarize(frame)
+    stale = set(map(tuple, frame.loc[frame["stale"], ["dataset_label", "method_label"]].to_numpy()))
     displays = frame.drop_duplicates("method_label").set_index("method_label")["method_display"]
     dataset_names = frame.drop_duplicates("dataset_label").set_index("dataset_label")["dataset_display"]
     for dataset_label, rows in summary.groupby("dataset_label", sort=False):
         metric, metric_name = test_metric(frame[frame["dataset_label"] == dataset_label])
         table = []
         for _, row in rows.iterrows():
-            table.append([displays[row["method_label"]], cell_text(row, metric)]
+            dagger = " †" if (dataset_label, row["method_label"]) in stale else ""
+            table.append([displays[row["method_label"]] + dagger, cell_text(row, metric)]
                          + [cell_text(row, c) for c, _ in KERNEL_COLUMNS]
                          + [cell_text(row, "feature_dim", 6)]
                          + [cell_text(row, c) for c, _ in TIME_COLUMNS]
@@ -115,6 +128,15 @@ def _markdown(suite: Suite, store: Store, frame: pd.DataFrame, figures: list) ->
 
 _EVAL_POINTS = {"test": "held-out test points (never seen by the method)",
                 "train": "training points (in-sample: Nyström's landmarks are among them)"}
+
+
+def _stale_note(suite: Suite, frame: pd.DataFrame) -> list[str]:
+    if not frame["stale"].any():
+        return []
+    count = int(frame["stale"].sum())
+    return [f"**{count} of {len(frame)} rows predate the current code**: the method, dataset or harness "
+            "code that computed them has changed since (rows marked † in the tables). "
+            f"`ntkbench run {suite.name}` recomputes them.", ""]
 
 
 def _sizes(rows: pd.DataFrame) -> str:

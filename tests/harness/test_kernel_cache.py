@@ -133,3 +133,23 @@ def test_cache_list_and_clear_commands(tmp_path, capsys, monkeypatch):
 
     assert main(["cache", "list", "--store", str(tmp_path / "elsewhere" / "r.sqlite")]) == 0
     assert "no cached kernel matrices" in capsys.readouterr().out
+
+
+def test_clear_refuses_a_negative_age(tmp_path):
+    with pytest.raises(ValueError, match="older_than_days must be a number of days >= 0"):
+        ExactKernelCache(tmp_path).clear(-1)
+
+
+def test_a_bad_size_bound_stops_a_run_before_any_cell(toy_root, write_suite, tmp_path, monkeypatch):
+    from ntkbench.harness.registry import discover
+    from ntkbench.harness.runner import RunOptions, run_suite
+    from ntkbench.harness.store import Store
+    from ntkbench.harness.suite import load_suite
+
+    monkeypatch.setenv("NTKBENCH_KERNEL_CACHE_MB", "lots")
+    suite = load_suite(write_suite("s", '[[datasets]]\nname = "toy"\n[[methods]]\nname = "linear"\n'),
+                       discover(toy_root, entry_points=False))
+    with Store(tmp_path / "r.sqlite") as store, pytest.raises(ValueError, match="NTKBENCH_KERNEL_CACHE_MB"):
+        run_suite(suite, store, RunOptions(jobs=0, progress=False))
+    with Store(tmp_path / "r.sqlite") as store:
+        assert store.rows() == []
