@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from ntkbench.features import NTKRandomFeatures
 from ntkbench.harness.targets import FCFeatureMethod
+from ntkbench.sketches import check_device
 
 
 class NTKRandomFeaturesMethod(FCFeatureMethod):
@@ -26,6 +28,10 @@ class NTKRandomFeaturesMethod(FCFeatureMethod):
         "get": ["ntk", "nngp"],
         "sampling": ["leverage", "gaussian"],
     }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        check_device(self.device)  # a cell with a bad device fails when built, before any fit
 
     def _estimator(self) -> NTKRandomFeatures:
         p = self.params

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from ntkbench.features import NTKSketch
 from ntkbench.harness.targets import FCFeatureMethod
+from ntkbench.sketches import check_device
 
 
 class NTKSketchMethod(FCFeatureMethod):
@@ -27,6 +29,10 @@ class NTKSketchMethod(FCFeatureMethod):
         "b_std": [0.0],
         "get": ["ntk", "nngp"],
     }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        check_device(self.device)  # a cell with a bad device fails when built, before any fit
 
     def _estimator(self) -> NTKSketch:
         p = self.params

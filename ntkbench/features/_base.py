@@ -13,12 +13,19 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ntkbench.arch import Arch
+from ntkbench.sketches import check_device
 
 
 class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Fit/transform skeleton; subclasses implement ``_build(n_features, rs, device)``.
 
     ``_build`` returns a callable mapping an (n, d) tensor to (n, n_components) features.
+
+    ``device`` is checked in ``fit``, before anything else, and not at construction: scikit-learn
+    estimators only store their parameters in ``__init__`` (``clone`` and ``set_params`` bypass it, so
+    a check there would miss ``set_params(device="cuda:0")``; ``check_estimator`` enforces this). The
+    harness adapters, which are not estimators, check it when they are built
+    (:func:`~ntkbench.sketches.check_device`).
     """
 
     _parameter_constraints: dict = {
@@ -52,13 +59,18 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            If ``device`` does not exist here.
         """
+        self.device_ = check_device(self.device)
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         self.arch_ = Arch(kind="fc", depth=int(self.depth), activation=self.activation,
                           w_std=float(self.w_std), b_std=float(self.b_std))
         if not math.isfinite(self.w_std) or not math.isfinite(self.b_std):
             raise ValueError("w_std and b_std must be finite")
-        self.device_ = torch.device(self.device)
         self.map_ = self._build(X.shape[1], check_random_state(self.random_state), self.device_)
         self._n_features_out = self.n_components
         return self
