@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ntkbench.arch import Arch
+from ntkbench.features._overflow import check_features_finite, check_row_norms
 from ntkbench.sketches import check_device
 
 
@@ -49,7 +50,7 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Draw the random maps for inputs shaped like ``X`` (only its number of columns is used).
+        """Draw the random maps for inputs shaped like ``X`` (its values are only checked).
 
         Parameters
         ----------
@@ -63,10 +64,11 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Raises
         ------
         ValueError
-            If ``device`` does not exist here.
+            If ``device`` does not exist here, or a row of ``X`` has a squared norm that overflows.
         """
         self.device_ = check_device(self.device)
         X = validate_data(self, X, dtype=[np.float64, np.float32])
+        check_row_norms(X)
         self.arch_ = Arch(kind="fc", depth=int(self.depth), activation=self.activation,
                           w_std=float(self.w_std), b_std=float(self.b_std))
         if not math.isfinite(self.w_std) or not math.isfinite(self.b_std):
@@ -89,9 +91,15 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Returns
         -------
         ndarray of shape (n_samples, n_components)
+
+        Raises
+        ------
+        ValueError
+            If a row is too large for the dtype: its squared norm, or a deeper layer's, overflows.
         """
         check_is_fitted(self, "map_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_row_norms(X)
         shape = (X.shape[0], self.n_components)
         if out is None:
             out = np.empty(shape, dtype=X.dtype)
@@ -105,10 +113,11 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 rows = np.ascontiguousarray(rows) if rows.flags.writeable else np.array(rows)
                 batch = torch.from_numpy(rows).to(self.device_)
                 target = out[start:stop]
-                if self.device_.type == "cpu" and target.flags.c_contiguous and target.flags.writeable:
-                    self.map_(batch, out=torch.from_numpy(target))  # write in place: no extra copy
-                else:
-                    target[...] = self.map_(batch).cpu().numpy()
+                in_place = self.device_.type == "cpu" and target.flags.c_contiguous and target.flags.writeable
+                features = self.map_(batch, out=torch.from_numpy(target) if in_place else None)  # in place: no copy
+                check_features_finite(features, rows, start, self.w_std ** 2 / 2.0)
+                if not in_place:
+                    target[...] = features.cpu().numpy()
         return out
 
     def __sklearn_tags__(self):
