@@ -14,13 +14,16 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ntkbench.arch import Arch
 from ntkbench.features._overflow import check_features_finite, check_row_norms
-from ntkbench.sketches import check_device
+from ntkbench.sketches import SRHT, check_device
 
 
 class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Fit/transform skeleton; subclasses implement ``_build(n_features, rs, device)``.
 
-    ``_build`` returns a callable mapping an (n, d) tensor to (n, n_components) features.
+    ``_build`` returns a callable mapping an (n, d) tensor to (n, output_dim) features, with
+    ``output_dim`` = ``n_components`` unless that is below the smallest size the design holds (every
+    block at least one coordinate); then ``fit`` compresses the features to ``n_components`` with a
+    final SRHT, which keeps E⟨Φ(x), Φ(y)⟩ and only adds variance (:class:`_Compressed`).
 
     ``device`` is checked in ``fit``, before anything else, and not at construction: scikit-learn
     estimators only store their parameters in ``__init__`` (``clone`` and ``set_params`` bypass it, so
@@ -73,7 +76,10 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                           w_std=float(self.w_std), b_std=float(self.b_std))
         if not math.isfinite(self.w_std) or not math.isfinite(self.b_std):
             raise ValueError("w_std and b_std must be finite")
-        self.map_ = self._build(X.shape[1], check_random_state(self.random_state), self.device_)
+        rs = check_random_state(self.random_state)
+        self.map_ = self._build(X.shape[1], rs, self.device_)
+        if self.map_.output_dim != self.n_components:
+            self.map_ = _Compressed(self.map_, self.n_components, rs, self.device_)
         self._n_features_out = self.n_components
         return self
 
@@ -125,3 +131,19 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.non_deterministic = False
         return tags
+
+
+class _Compressed:
+    """A fitted map followed by an SRHT to ``output_dim`` < ``inner.output_dim`` coordinates.
+
+    E⟨S a, S b⟩ = ⟨a, b⟩ for the SRHT S, so the features estimate the same kernel as ``inner``'s; the
+    reference code ends every sketch this way, here it is only used below the design's minimum size.
+    """
+
+    def __init__(self, inner, output_dim: int, rs: np.random.RandomState, device: torch.device) -> None:
+        self.inner = inner
+        self.sketch = SRHT(inner.output_dim, output_dim, random_state=rs, device=device)
+        self.output_dim = output_dim
+
+    def __call__(self, x: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        return self.sketch(self.inner(x), out=out)
