@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from ntkbench.features import NTKRandomFeatures
 from ntkbench.adapters import FCFeatureMethod
+from ntkbench.features import NTKRandomFeatures
 
 
 class NTKRandomFeaturesMethod(FCFeatureMethod):

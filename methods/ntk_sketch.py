@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from ntkbench.features import NTKSketch
 from ntkbench.adapters import FCFeatureMethod
+from ntkbench.features import NTKSketch
 
 
 class NTKSketchMethod(FCFeatureMethod):

@@ -17,11 +17,17 @@ import numpy as np
 from ntkbench.arch import Arch
 from ntkbench.contracts import Method, TargetKernel
 from ntkbench.kernels import arch_kernel, arch_target, fc_target
+from ntkbench.sketches import check_device
 
 
 class ArchMethod(Method):
     """A method whose parameters hold :class:`~ntkbench.arch.Arch` fields (``depth``,
-    ``activation``, ``w_std``, ``b_std`` ...)."""
+    ``activation``, ``w_std``, ``b_std`` ...). Its torch ``device`` is checked when it is built, so a
+    cell with a misspelt or missing device fails before any work."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        check_device(self.device)
 
     @property
     def arch(self) -> Arch:

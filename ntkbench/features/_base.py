@@ -13,12 +13,23 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ntkbench.arch import Arch
+from ntkbench.features._overflow import check_features_finite, check_row_norms
+from ntkbench.sketches import SRHT, check_device
 
 
 class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Fit/transform skeleton; subclasses implement ``_build(n_features, rs, device)``.
 
-    ``_build`` returns a callable mapping an (n, d) tensor to (n, n_components) features.
+    ``_build`` returns a callable mapping an (n, d) tensor to (n, output_dim) features, with
+    ``output_dim`` = ``n_components`` unless that is below the smallest size the design holds (every
+    block at least one coordinate); then ``fit`` compresses the features to ``n_components`` with a
+    final SRHT, which keeps E⟨Φ(x), Φ(y)⟩ and only adds variance (:class:`_Compressed`).
+
+    ``device`` is checked in ``fit``, before anything else, and not at construction: scikit-learn
+    estimators only store their parameters in ``__init__`` (``clone`` and ``set_params`` bypass it, so
+    a check there would miss ``set_params(device="cuda:0")``; ``check_estimator`` enforces this). The
+    harness adapters, which are not estimators, check it when they are built
+    (:func:`~ntkbench.sketches.check_device`).
     """
 
     _parameter_constraints: dict = {
@@ -42,7 +53,7 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Draw the random maps for inputs shaped like ``X`` (only its number of columns is used).
+        """Draw the random maps for inputs shaped like ``X`` (its values are only checked).
 
         Parameters
         ----------
@@ -52,14 +63,23 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            If ``device`` does not exist here, or a row of ``X`` has a squared norm that overflows.
         """
+        self.device_ = check_device(self.device)
         X = validate_data(self, X, dtype=[np.float64, np.float32])
+        check_row_norms(X)
         self.arch_ = Arch(kind="fc", depth=int(self.depth), activation=self.activation,
                           w_std=float(self.w_std), b_std=float(self.b_std))
         if not math.isfinite(self.w_std) or not math.isfinite(self.b_std):
             raise ValueError("w_std and b_std must be finite")
-        self.device_ = torch.device(self.device)
-        self.map_ = self._build(X.shape[1], check_random_state(self.random_state), self.device_)
+        rs = check_random_state(self.random_state)
+        self.map_ = self._build(X.shape[1], rs, self.device_)
+        if self.map_.output_dim != self.n_components:
+            self.map_ = _Compressed(self.map_, self.n_components, rs, self.device_)
         self._n_features_out = self.n_components
         return self
 
@@ -77,9 +97,15 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Returns
         -------
         ndarray of shape (n_samples, n_components)
+
+        Raises
+        ------
+        ValueError
+            If a row is too large for the dtype: its squared norm, or a deeper layer's, overflows.
         """
         check_is_fitted(self, "map_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_row_norms(X)
         shape = (X.shape[0], self.n_components)
         if out is None:
             out = np.empty(shape, dtype=X.dtype)
@@ -93,10 +119,11 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 rows = np.ascontiguousarray(rows) if rows.flags.writeable else np.array(rows)
                 batch = torch.from_numpy(rows).to(self.device_)
                 target = out[start:stop]
-                if self.device_.type == "cpu" and target.flags.c_contiguous and target.flags.writeable:
-                    self.map_(batch, out=torch.from_numpy(target))  # write in place: no extra copy
-                else:
-                    target[...] = self.map_(batch).cpu().numpy()
+                in_place = self.device_.type == "cpu" and target.flags.c_contiguous and target.flags.writeable
+                features = self.map_(batch, out=torch.from_numpy(target) if in_place else None)  # in place: no copy
+                check_features_finite(features, rows, start, self.w_std ** 2 / 2.0)
+                if not in_place:
+                    target[...] = features.cpu().numpy()
         return out
 
     def __sklearn_tags__(self):
@@ -104,3 +131,19 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.non_deterministic = False
         return tags
+
+
+class _Compressed:
+    """A fitted map followed by an SRHT to ``output_dim`` < ``inner.output_dim`` coordinates.
+
+    E⟨S a, S b⟩ = ⟨a, b⟩ for the SRHT S, so the features estimate the same kernel as ``inner``'s; the
+    reference code ends every sketch this way, here it is only used below the design's minimum size.
+    """
+
+    def __init__(self, inner, output_dim: int, rs: np.random.RandomState, device: torch.device) -> None:
+        self.inner = inner
+        self.sketch = SRHT(inner.output_dim, output_dim, random_state=rs, device=device)
+        self.output_dim = output_dim
+
+    def __call__(self, x: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        return self.sketch(self.inner(x), out=out)

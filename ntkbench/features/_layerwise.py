@@ -22,7 +22,10 @@ Sizes (:func:`plan_sizes`), for a budget D = ``n_components``, input dimension d
 * the rest R is split evenly over the layers; in layer h the TensorSRHT gets 2h/(2h+1) of the
   layer's share and the κ1 residual the remainder (NNGP: all to the κ1 residual). The TensorSRHT
   carries ‖ψ‖² ≈ h‖φ‖², whose noise grows with h, hence the growing share.
-* internal (not output) size of the κ0 residual: equal to the layer's TensorSRHT size.
+* internal (not output) size of the κ0 residual: equal to the layer's TensorSRHT size;
+* a budget too small to give every block its minimum (one coordinate; for a polynomial sketch, one
+  per nonzero power) is raised to the smallest that fits, and the transformer compresses the
+  features back to D with a final SRHT (:class:`~ntkbench.features._base.BaseNTKFeatures`).
 """
 
 from __future__ import annotations
@@ -52,14 +55,32 @@ class SizePlan:
         return self.linear + len(self.kappa1) + int(self.bias) + sum(self.kappa1) + sum(self.tensor)
 
 
-def plan_sizes(n_components: int, input_dim: int, depth: int, get: str, bias: bool) -> SizePlan:
-    """Split ``n_components`` into the block sizes of the layer-wise recursion."""
-    linear = input_dim if input_dim <= n_components // 4 else max(n_components // 4, 1)
+def linear_size(n_components: int, input_dim: int) -> int:
+    """Size of the input block: d (x exactly) when d ≤ D/4, else ⌊D/4⌋ (an SRHT of x), at least 1."""
+    return input_dim if input_dim <= n_components // 4 else max(n_components // 4, 1)
+
+
+def plan_sizes(n_components: int, input_dim: int, depth: int, get: str, bias: bool, *,
+               min_kappa1: int = 1, min_tensor: int = 1) -> SizePlan:
+    """Split a budget into the block sizes of the layer-wise recursion.
+
+    The budget is ``n_components`` when it gives every κ1 residual at least ``min_kappa1`` and (NTK)
+    every TensorSRHT at least ``min_tensor`` coordinates, else the smallest larger budget that does;
+    ``SizePlan.total`` says which, and the caller compresses the features to ``n_components``.
+    """
+    size = n_components
+    while (plan := _split(size, input_dim, depth, get, bias, min_kappa1, min_tensor)) is None:
+        size += 1
+    return plan
+
+
+def _split(n_components: int, input_dim: int, depth: int, get: str, bias: bool, min_kappa1: int,
+           min_tensor: int) -> SizePlan | None:
+    """The plan for exactly ``n_components`` (module docstring), or None if a block falls below its minimum."""
+    linear = linear_size(n_components, input_dim)
     rest = n_components - linear - depth - int(bias)
-    per_layer_min = 2 if get == "ntk" else 1
-    if rest < per_layer_min * depth:
-        raise ValueError(f"n_components={n_components} is too small for depth={depth} and {input_dim} input "
-                         f"features: need at least {linear + depth + int(bias) + per_layer_min * depth}")
+    if rest < (2 if get == "ntk" else 1) * depth:
+        return None
     shares = [rest // depth + (1 if h >= depth - rest % depth else 0) for h in range(depth)]
     k1, ts = [], []
     for h, share in enumerate(shares, start=1):
@@ -69,6 +90,8 @@ def plan_sizes(n_components: int, input_dim: int, depth: int, get: str, bias: bo
             s = 0
         ts.append(s)
         k1.append(share - s)
+    if min(k1) < min_kappa1 or (get == "ntk" and min(ts) < min_tensor):
+        return None
     return SizePlan(linear, tuple(k1), tuple(ts), tuple(ts), bias)
 
 

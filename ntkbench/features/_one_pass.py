@@ -14,7 +14,16 @@ import numpy as np
 import torch
 
 from ntkbench.features._duals import PolynomialDualFeatures
+from ntkbench.features._layerwise import linear_size
 from ntkbench.sketches import SRHT
+
+
+def one_pass_size(n_components: int, input_dim: int, coeffs: np.ndarray) -> int:
+    """``n_components``, or the smallest larger size whose sketches get one coordinate per nonzero power."""
+    size = n_components
+    while size - 1 - linear_size(size, input_dim) < int(np.count_nonzero(coeffs[2:] > 0)):
+        size += 1
+    return size
 
 
 class OnePassFeatureMap:
@@ -22,10 +31,10 @@ class OnePassFeatureMap:
 
     def __init__(self, input_dim: int, n_components: int, coeffs: np.ndarray, scale2: float,
                  rs: np.random.RandomState, device: torch.device) -> None:
-        linear = input_dim if input_dim <= n_components // 4 else max(n_components // 4, 1)
-        rest = n_components - 1 - linear
-        if rest < int(np.count_nonzero(coeffs[2:] > 0)):
+        if one_pass_size(n_components, input_dim, coeffs) != n_components:
             raise ValueError(f"n_components={n_components} is too small for {input_dim} input features")
+        linear = linear_size(n_components, input_dim)
+        rest = n_components - 1 - linear
         self.c0, self.c1, self.scale = float(coeffs[0]), float(coeffs[1]), math.sqrt(scale2)
         self.linear_sketch = SRHT(input_dim, linear, random_state=rs, device=device) if linear != input_dim else None
         self.higher = PolynomialDualFeatures(input_dim, coeffs, rest, rs, device)

@@ -35,7 +35,10 @@ class NTKRandomFeatures(BaseNTKFeatures):
         Output dimension D. Internal sizes derive from it (``ntkbench.features._layerwise``): the
         input x exactly when d ≤ D/4 (else an SRHT of it to D/4), one norm coordinate per layer, and
         the rest split evenly over layers, 2h/(2h+1) of layer h to the TensorSRHT and the remainder to
-        the order-1 residual features; m0 (order-0 features) equals the TensorSRHT size.
+        the order-1 residual features; m0 (order-0 features) equals the TensorSRHT size. Any D ≥ 1
+        works: below the smallest size with one coordinate per block (4 at L = 1, 7 at L = 2) the
+        features of that size are compressed to D by a final SRHT (same expected inner products,
+        more variance).
     depth : int, default=1
         Number of hidden ReLU layers L.
     get : {"ntk", "nngp"}, default="ntk"
@@ -49,6 +52,7 @@ class NTKRandomFeatures(BaseNTKFeatures):
     batch_size : int, default=1024
         Rows per batch in ``transform``; memory is O(batch_size × n_components).
     device : str or torch.device, default="cpu"
+        Checked in ``fit``: an unknown device or a missing accelerator is a ValueError.
     random_state : int, RandomState instance or None, default=None
 
     Attributes
@@ -56,7 +60,7 @@ class NTKRandomFeatures(BaseNTKFeatures):
     arch_ : Arch
         The architecture whose kernel is approximated.
     map_ : LayerwiseFeatureMap
-        The fitted random map.
+        The fitted random map (wrapped with the final SRHT below the minimum size).
     n_features_in_ : int
 
     See Also

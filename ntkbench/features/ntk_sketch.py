@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ntkbench.features._base import BaseNTKFeatures
 from ntkbench.features._duals import PolynomialDualFeatures
 from ntkbench.features._layerwise import LayerwiseFeatureMap, plan_sizes
-from ntkbench.features._one_pass import OnePassFeatureMap
+from ntkbench.features._one_pass import OnePassFeatureMap, one_pass_size
 from ntkbench.features.polyfit import kappa0_coeffs, kappa1_coeffs, ntk_coeffs
 
 
@@ -67,7 +67,9 @@ class NTKSketch(BaseNTKFeatures):
         Output dimension D; the internal sizes derive from it as in :class:`NTKRandomFeatures`
         (``ntkbench.features._layerwise``), the κ1 residual budget of a layer being shared among the
         powers k ≥ 2 in proportion to c_k. One-pass: ‖x‖√c_0, then x exactly (d ≤ D/4, else an SRHT),
-        then the powers k ≥ 2.
+        then the powers k ≥ 2. Any D ≥ 1 works: below the smallest size giving every sketch one
+        coordinate per nonzero power (which grows fast with the depth: 58 at L = 3, d = 3, degree 8)
+        the features of that size are compressed to D by a final SRHT, still unbiased, noisier.
     depth : int, default=1
     get : {"ntk", "nngp"}, default="ntk"
     degree : int, default=8
@@ -79,12 +81,14 @@ class NTKSketch(BaseNTKFeatures):
         Bias standard deviation (layer-wise only).
     batch_size : int, default=1024
     device : str or torch.device, default="cpu"
+        Checked in ``fit``: an unknown device or a missing accelerator is a ValueError.
     random_state : int, RandomState instance or None, default=None
 
     Attributes
     ----------
     arch_ : Arch
     map_ : LayerwiseFeatureMap or OnePassFeatureMap
+        Wrapped with the final SRHT below the minimum size.
     n_features_in_ : int
 
     See Also
@@ -138,9 +142,12 @@ class NTKSketch(BaseNTKFeatures):
                 raise ValueError("method='one_pass' needs b_std=0 (with a bias the kernel is not a function "
                                  "of the cosine); use method='layerwise'")
             coeffs = ntk_coeffs(self.depth, self.degree, self.get)
-            return OnePassFeatureMap(n_features, self.n_components, coeffs, gain ** self.depth, rs, device)
+            return OnePassFeatureMap(n_features, one_pass_size(self.n_components, n_features, coeffs), coeffs,
+                                     gain ** self.depth, rs, device)
         c1, c0 = kappa1_coeffs(self.degree), kappa0_coeffs(self.degree)
-        plan = plan_sizes(self.n_components, n_features, self.depth, self.get, self.b_std > 0)
+        plan = plan_sizes(self.n_components, n_features, self.depth, self.get, self.b_std > 0,
+                          min_kappa1=max(int(np.count_nonzero(c1[2:] > 0)), 1),
+                          min_tensor=max(int(np.count_nonzero(c0[2:] > 0)), 1))
         return LayerwiseFeatureMap(
             n_features, self.depth, self.get, gain, float(self.b_std) ** 2, plan,
             lambda dim, size, r: PolynomialDualFeatures(dim, c1, size, r, device),

@@ -4,8 +4,9 @@ Every sketch draws its randomness once, at construction, from ``random_state`` a
 function of its input rows, so it can be applied batch by batch.
 """
 
+from ntkbench.sketches._base import check_device
 from ntkbench.sketches.countsketch import CountSketch, TensorSketch
 from ntkbench.sketches.polysketch import PolySketch
 from ntkbench.sketches.srht import SRHT, TensorSRHT
 
-__all__ = ["CountSketch", "PolySketch", "SRHT", "TensorSRHT", "TensorSketch"]
+__all__ = ["CountSketch", "PolySketch", "SRHT", "TensorSRHT", "TensorSketch", "check_device"]

@@ -21,6 +21,33 @@ def check_dim(value: Any, name: str, *, even: bool = False) -> int:
     return int(value)
 
 
+def check_device(device: str | torch.device) -> torch.device:
+    """``device`` as a :class:`torch.device` that exists here; a clear ValueError otherwise.
+
+    Catches a misspelt device ("gpu"), an accelerator this machine or torch build lacks ("cuda:0"
+    without CUDA) and an index beyond the visible devices ("cuda:7" on a one-GPU machine), which
+    torch would only report at the first tensor copy, as an AssertionError or a CUDA error.
+    """
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device={device!r} is not a torch device; use 'cpu' or e.g. 'cuda:0'") from None
+    if dev.type == "cpu":
+        return dev
+    if dev.type == "meta":
+        raise ValueError("device='meta' holds no data to compute on; use 'cpu' or e.g. 'cuda:0'")
+    accelerator = torch.accelerator.current_accelerator(check_available=True)
+    if accelerator is None or accelerator.type != dev.type:
+        found = "no accelerator" if accelerator is None else f"only {accelerator.type.upper()}"
+        raise ValueError(f"device='{dev}': {dev.type.upper()} is not available here (torch {torch.__version__} "
+                         f"finds {found}); use device='cpu'")
+    count = torch.accelerator.device_count()
+    if dev.index is not None and dev.index >= count:
+        visible = f"{dev.type}:0" if count == 1 else f"{dev.type}:0 to {dev.type}:{count - 1}"
+        raise ValueError(f"device='{dev}' does not exist: {count} {dev.type.upper()} device(s) visible ({visible})")
+    return dev
+
+
 def stratified_indices(rs: np.random.RandomState, population: int, size: int) -> np.ndarray:
     """``size`` indices in ``range(population)``, each marginally uniform.
 
@@ -63,7 +90,7 @@ class Sketch:
     device: torch.device
 
     def _setup(self, random_state: RandomStateLike, device: str | torch.device) -> np.random.RandomState:
-        self.device = torch.device(device)
+        self.device = check_device(device)
         return check_random_state(random_state)
 
     def _put(self, array: np.ndarray) -> torch.Tensor:

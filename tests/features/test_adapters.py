@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from ntkbench.harness.metrics import relative_frobenius_error
 from ntkbench.harness.registry import discover
@@ -42,3 +43,14 @@ def test_adapter_grids_start_with_valid_defaults(registry):
         assert method.fit(X).transform(X).shape == (10, method.params["n_components"])
         with pytest.raises(ValueError, match="no parameter"):
             cls(random_state=0, n_feature=3)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without CUDA")
+@pytest.mark.parametrize("name", ["ntk_random_features", "ntk_sketch"])
+def test_adapters_on_a_missing_device_fail_when_built(registry, name):
+    """A run cell with --device cuda on a machine without CUDA fails before its method is fitted."""
+    with pytest.raises(ValueError, match="device='cuda:0': CUDA is not available here"):
+        registry.method(name)(random_state=0, device="cuda:0")
+    with pytest.raises(ValueError, match="device='gpu' is not a torch device"):
+        registry.method(name)(random_state=0, device="gpu")
+    assert registry.method(name)(random_state=0, device="cpu").device == "cpu"

@@ -70,6 +70,32 @@ def test_one_pass_sketch_is_unbiased_for_its_polynomial_kernel(small):
     assert_unbiased(gram_samples(feats, FEW_SEEDS), nn * P(t, ntk_coeffs(depth, q)))
 
 
+@pytest.mark.parametrize("n_components", [1, 3])
+def test_below_the_minimum_size_features_are_compressed_without_bias(small, n_components):
+    """d = 4, depth 1 needs 4 features (x by an SRHT, a norm, a κ1 and a TensorSRHT coordinate), the
+    degree-2 one-pass sketch 3; fewer are an SRHT of those, which estimates the same kernel."""
+    gram, nn, t = _cosines(small)
+    cases = [
+        (lambda s: NTKRandomFeatures(n_components, depth=1, random_state=s), fc_kernel(small, depth=1)),
+        (lambda s: NTKSketch(n_components, depth=1, degree=2, method="one_pass", random_state=s),
+         nn * P(t, ntk_coeffs(1, 2))),
+        (lambda s: NTKSketch(n_components, depth=1, degree=2, random_state=s),
+         gram * P(t, kappa0_coeffs(2)) + nn * P(t, kappa1_coeffs(2))),
+    ]
+    for make, target in cases:
+        assert make(0).fit_transform(small).shape == (5, n_components)
+        assert_unbiased(gram_samples(lambda s: make(s).fit_transform(small), FEW_SEEDS), target)
+
+
+def test_a_deep_polynomial_sketch_works_at_any_size(rng):
+    """Depth 3 with degree-8 fits needs 3 coordinates per κ1 residual, i.e. 58 features for d = 3;
+    smaller sizes used to fail with "2 features cannot hold 3 polynomial terms"."""
+    X = rng.standard_normal((10, 3))
+    for n_components in (1, 32, 57, 58):
+        F = NTKSketch(n_components, depth=3, random_state=0).fit_transform(X)
+        assert F.shape == (10, n_components) and np.isfinite(F).all()
+
+
 ESTIMATORS = {
     "rf": lambda m, L, s: NTKRandomFeatures(m, depth=L, random_state=s),
     "sketch": lambda m, L, s: NTKSketch(m, depth=L, random_state=s),

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from _stats import assert_unbiased, gram_samples
-from ntkbench.sketches import SRHT, CountSketch, PolySketch, TensorSketch, TensorSRHT
+from ntkbench.sketches import SRHT, CountSketch, PolySketch, TensorSketch, TensorSRHT, check_device
 
 SEEDS = range(400)
 # TensorSRHT factors on the FFT path (d > 256): output size, inputs_are_sketches, frequencies used
@@ -224,6 +224,29 @@ def test_wrong_input_shapes_raise(points):
         TensorSRHT(12, 7, 4, random_state=0)(_t(x), _t(y[:2]))
     with pytest.raises(ValueError, match="takes 2 inputs"):
         TensorSketch([12, 7], 4, random_state=0)(_t(x))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without CUDA")
+def test_sketches_on_a_missing_device_fail_when_built():
+    for make in (lambda dev: SRHT(12, 4, device=dev), lambda dev: TensorSRHT(12, 7, 4, device=dev),
+                 lambda dev: CountSketch(12, 4, device=dev), lambda dev: PolySketch(12, 3, 8, device=dev)):
+        with pytest.raises(ValueError, match=r"device='cuda:0': CUDA is not available here"):
+            make("cuda:0")
+        with pytest.raises(ValueError, match="device='gpu' is not a torch device"):
+            make("gpu")
+        assert make(torch.device("cpu")).device == torch.device("cpu")
+
+
+def test_check_device_rejects_an_index_beyond_the_visible_devices(monkeypatch):
+    """Stands in a one-GPU machine (torch's accelerator queries) to check the index rule without one."""
+    monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda check_available=False: torch.device("cuda"))
+    monkeypatch.setattr(torch.accelerator, "device_count", lambda: 1)
+    assert check_device("cuda:0") == torch.device("cuda", 0)
+    assert check_device("cuda") == torch.device("cuda")
+    with pytest.raises(ValueError, match=r"device='cuda:7' does not exist: 1 CUDA device\(s\) visible \(cuda:0\)"):
+        check_device("cuda:7")
+    with pytest.raises(ValueError, match="device='mps': MPS is not available here .*finds only CUDA"):
+        check_device("mps")
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
