@@ -4,9 +4,10 @@ A cell's key and the exact-kernel cache key include the fingerprint of the code 
 them, so that changing that code recomputes exactly what it affects, and re-running unchanged code
 reuses what is stored. A fingerprint hashes a source file together with every ``ntkbench`` module
 it imports, transitively (found by reading the ``import`` statements, at module level or inside
-functions). A module counts when an import names it: ``from ntkbench.kernels import fc_target``
-follows ``kernels/__init__.py`` and what it imports, ``from ntkbench.data.errors import ...`` only
-``data/errors.py`` (the parent package's ``__init__`` runs too, but re-exports nothing it uses).
+functions). A module counts when an import names it, or defines a name imported from it:
+``from ntkbench.kernels import fc_target`` follows ``kernels/arch_kernel.py``, where the package's
+``__init__`` takes ``fc_target`` from, and ``from ntkbench.data.errors import ...`` only
+``data/errors.py`` (a package's ``__init__`` runs too, but what else it re-exports is not used).
 
 Modules outside ``ntkbench`` (numpy, torch, a third-party plug-in's own helpers) are not
 followed: their versions are recorded with each row instead. Written here because no library
@@ -58,22 +59,53 @@ def _module_name(path: Path) -> str | None:
 
 
 @functools.lru_cache(maxsize=None)
-def _imports(path: Path, stamp: tuple[int, int]) -> tuple[str, ...]:
-    """The ``ntkbench`` modules that the file imports (``stamp`` keys the cache on edits)."""
+def _statements(path: Path, stamp: tuple[int, int]) -> tuple[tuple[str, tuple[tuple[str, str], ...] | None], ...]:
+    """The file's imports as ``(module, ((name, as_name), ...))``, ``names`` None for ``import
+    module``; relative imports resolved (``stamp`` keys the cache on edits)."""
     own = _module_name(path)
     package = own.rsplit(".", 1)[0] if own and path.name != "__init__.py" else own
-    names: set[str] = set()
+    found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
         if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
+            found += [(alias.name, None) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             module = node.module or ""
             if node.level and package:  # relative import inside ntkbench
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 module = ".".join([*anchor, module] if module else anchor)
-            names.add(module)
-            names.update(f"{module}.{alias.name}" for alias in node.names)  # submodules, if any
-    return tuple(sorted(n for n in names if n.split(".")[0] == "ntkbench" and module_file(n) is not None))
+            found.append((module, tuple((a.name, a.asname or a.name) for a in node.names)))
+    return tuple(found)
+
+
+def _defining_module(module: str, name: str, depth: int = 0) -> str:
+    """Where ``name``, imported from ``module``, is defined: a package's ``__init__`` that only
+    re-exports it points to the module it comes from, so adding an export elsewhere in the
+    package changes no fingerprint of code that does not use it."""
+    path = module_file(module)
+    if path is None or path.name != "__init__.py" or depth > 8:
+        return module
+    for source, names in _statements(path, _stamp(path)):
+        for original, as_name in names or ():
+            if as_name == name and module_file(source) is not None:
+                if module_file(f"{source}.{original}") is not None:
+                    return f"{source}.{original}"
+                return _defining_module(source, original, depth + 1)
+    return module
+
+
+def _imports(path: Path) -> tuple[str, ...]:
+    """The ``ntkbench`` modules that the file's imports name (see :func:`_defining_module`)."""
+    found = set()
+    for module, names in _statements(path, _stamp(path)):
+        if module.split(".")[0] != "ntkbench":
+            continue
+        if names is None:
+            found.add(module)
+            continue
+        for name, _ in names:
+            submodule = f"{module}.{name}"
+            found.add(submodule if module_file(submodule) is not None else _defining_module(module, name))
+    return tuple(sorted(n for n in found if module_file(n) is not None))
 
 
 def closure(files: Iterable[Path], exclude: frozenset[str] = frozenset()) -> list[Path]:
@@ -88,7 +120,7 @@ def closure(files: Iterable[Path], exclude: frozenset[str] = frozenset()) -> lis
         if path in seen:
             continue
         seen[path] = None
-        for name in _imports(path, _stamp(path)):
+        for name in _imports(path):
             if name not in exclude:
                 stack.append(module_file(name).resolve())
     return sorted(seen)

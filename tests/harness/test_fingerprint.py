@@ -103,3 +103,17 @@ def test_object_fingerprint_of_a_function_follows_its_module():
     target = fc_target(Arch(depth=2))
     assert fp.object_fingerprint(target.function) == fp.fingerprint([fp.module_file("ntkbench.kernels.arch_kernel")])
     assert fp.object_fingerprint(len) == ""
+
+
+def test_a_new_export_in_a_package_changes_no_fingerprint_that_does_not_use_it(package_copy):
+    """Adding a feature map (a module and its export in ``features/__init__.py``) must not make
+    every stored NTK Sketch row look stale."""
+    sketch = REPO / "methods" / "ntk_sketch.py"
+    before = fp.fingerprint([sketch])
+    (package_copy / "features" / "new_map.py").write_text("class NewMap:\n    pass\n")
+    init = package_copy / "features" / "__init__.py"
+    init.write_text(init.read_text() + "\nfrom ntkbench.features.new_map import NewMap  # noqa: E402\n")
+    assert fp.fingerprint([sketch]) == before
+    one_pass = package_copy / "features" / "_one_pass.py"
+    one_pass.write_text(one_pass.read_text() + "\n# a change the sketch uses\n")
+    assert fp.fingerprint([sketch]) != before
