@@ -84,6 +84,23 @@ def _cells(toy_root, write_suite, body):
     return load_suite(write_suite("m", body), registry).cells, registry
 
 
+def _run_on_toy(toy_root, write_suite, name, source):
+    """Write the method file ``source``, run method ``name`` on the toy data with n_eval = 10,
+    and return its row (asserted ok) and the registry."""
+    (toy_root / "methods" / f"{name}.py").write_text(source)
+    cells, registry = _cells(toy_root, write_suite, f"""
+        [suite]
+        n_eval = 10
+        [[datasets]]
+        name = "toy"
+        [[methods]]
+        name = "{name}"
+    """)
+    row = execute_cell(cells[0], registry, suite="m")
+    assert row["status"] == "ok", row["error"]
+    return row, registry
+
+
 # ------------------------------------------------------------------------------------ ridge selection
 
 def _problem(signal: bool, seed: int = 0):
@@ -154,17 +171,7 @@ def test_the_harness_selects_the_ridge_on_held_out_rows(toy_root, write_suite, s
 
 def test_peak_memory_is_the_methods_own_and_excludes_kernel_quality(toy_root, write_suite):
     use_exact_allocation()
-    (toy_root / "methods" / "hungry.py").write_text(MEMORY_METHOD)
-    cells, registry = _cells(toy_root, write_suite, """
-        [suite]
-        n_eval = 10
-        [[datasets]]
-        name = "toy"
-        [[methods]]
-        name = "hungry"
-    """)
-    row = execute_cell(cells[0], registry, suite="m")
-    assert row["status"] == "ok", row["error"]
+    row, _ = _run_on_toy(toy_root, write_suite, "hungry", MEMORY_METHOD)
     m = row["metrics"]
     assert 150 < m["mem_fit_mb"] < 300  # the 200 MB (190.7 MiB) array of fit
     assert m["mem_featurize_mb"] < 50 and m["mem_predict_mb"] < 50
@@ -224,17 +231,7 @@ class Gram(Method):
 
 
 def test_held_out_quality_of_a_kernel_method_asks_it_for_the_held_out_gram(toy_root, write_suite):
-    (toy_root / "methods" / "gram.py").write_text(GRAM_METHOD)
-    cells, registry = _cells(toy_root, write_suite, """
-        [suite]
-        n_eval = 10
-        [[datasets]]
-        name = "toy"
-        [[methods]]
-        name = "gram"
-    """)
-    row = execute_cell(cells[0], registry, suite="m")
-    assert row["status"] == "ok", row["error"]
+    row, registry = _run_on_toy(toy_root, write_suite, "gram", GRAM_METHOD)
     assert row["metrics"]["n_eval"] == 10 and row["metrics"]["rel_frobenius"] < 1e-12
     # train Gram (45 × 45), test × train (15 × 45), then the held-out evaluation Gram (10 × 10)
     assert registry.method("gram").shapes == [(45, 45), (15, 45), (10, 10)]
