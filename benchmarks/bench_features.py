@@ -18,7 +18,9 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import pickle
 import time
+import traceback
 
 import numpy as np
 import scipy.linalg
@@ -223,6 +225,53 @@ def make(method: str, n_components: int, depth: int, seed: int, **kw):
 # --------------------------------------------------------------------------------------------------
 
 METHODS = ["ntk_sketch_one_pass", "ntk_sketch_layerwise", "ntk_rf", "reference_sketch", "reference_rf"]
+DEPTHS = [1, 2, 3]
+SKIPPED = {("reference_rf", 3): "not in the issue's reference table"}
+FEATURIZE_DEPTH = 2
+
+
+def _map_file(method: str) -> str:
+    return f"{method}-depth{FEATURIZE_DEPTH}.pickle"
+
+
+def setup_cache() -> dict[tuple[str, int], tuple[float, float] | str]:
+    """Shared by every benchmark of this module; asv runs it once per run, in a cache directory.
+
+    Fits each feature map once per depth (fitting depends only on d = 90 and the seed; the
+    reference random features' Gibbs sampling takes minutes), writes the depth-2 maps to files for
+    ``FeaturizeFC`` (each benchmark then loads only its own map, so peak memory stays the method's)
+    and computes every kernel error against one exact kernel per depth. A failure is kept per
+    (method, depth) and raised by that benchmark's ``setup``, so one broken method fails alone.
+    """
+    X = gaussian_data(2000 if FULL else 500)
+    errors: dict[tuple[str, int], tuple[float, float] | str] = {}
+    for depth in DEPTHS:
+        K = fc_kernel(X, depth=depth)
+        for method in METHODS:
+            if (method, depth) in SKIPPED:
+                continue
+            try:
+                est = make(method, 4096, depth, 0).fit(X)
+                if depth == FEATURIZE_DEPTH:
+                    with open(_map_file(method), "wb") as fh:
+                        pickle.dump(est, fh)
+                errors[method, depth] = kernel_errors(K, est.transform(X))
+            except Exception:  # noqa: BLE001 - reported by the failing benchmark's setup
+                errors[method, depth] = traceback.format_exc()
+    return errors
+
+
+setup_cache.timeout = 1800  # the full profile fits every map on 2,000 points
+
+
+def _cached(errors: dict, method: str, depth: int) -> tuple[float, float]:
+    """The entry of ``setup_cache`` for (method, depth); skips or fails the benchmark as asv expects."""
+    if (method, depth) in SKIPPED:
+        raise NotImplementedError(SKIPPED[method, depth])
+    entry = errors[method, depth]
+    if isinstance(entry, str):
+        raise RuntimeError(f"setup_cache failed for {method}, depth {depth}:\n{entry}")
+    return entry
 
 
 class FeaturizeFC:
@@ -232,16 +281,18 @@ class FeaturizeFC:
     param_names = ["method", "dtype"]
     timeout = 600
 
-    def setup(self, method, dtype):
+    def setup(self, errors, method, dtype):
+        _cached(errors, method, FEATURIZE_DEPTH)  # fails here if fitting the map failed
         n = 50_000 if FULL else 5_000
         self.X = gaussian_data(n).astype(dtype)
-        self.est = make(method, 4096, 2, 0).fit(self.X[:10])
+        with open(_map_file(method), "rb") as fh:
+            self.est = pickle.load(fh)
         self.est.transform(self.X[:10])  # warm-up (plans, first-call costs)
 
-    def time_transform(self, method, dtype):
+    def time_transform(self, errors, method, dtype):
         self.est.transform(self.X)
 
-    def peakmem_transform(self, method, dtype):
+    def peakmem_transform(self, errors, method, dtype):
         self.est.transform(self.X)
 
 
@@ -249,23 +300,21 @@ class KernelErrorFC:
     """Kernel errors at n_components = 4,096 on d = 90 Gaussian data (seed 0): ``track_`` so that
     quality regressions show up next to speed."""
 
-    params = (METHODS, [1, 2, 3])
+    params = (METHODS, DEPTHS)
     param_names = ["method", "depth"]
-    timeout = 900
 
-    def setup(self, method, depth):
-        if method == "reference_rf" and depth == 3:
-            raise NotImplementedError  # not in the issue's reference table
-        X = gaussian_data(2000 if FULL else 500)
-        K = fc_kernel(X, depth=depth)
-        est = make(method, 4096, depth, 0).fit(X)
-        self.errors = kernel_errors(K, est.transform(X))
+    def setup(self, errors, method, depth):
+        self.errors = _cached(errors, method, depth)
 
-    def track_rel_frobenius(self, method, depth):
+    def track_rel_frobenius(self, errors, method, depth):
         return self.errors[0]
 
-    def track_spectral_eps(self, method, depth):
+    track_rel_frobenius.unit = "relative Frobenius error"
+
+    def track_spectral_eps(self, errors, method, depth):
         return self.errors[1]
+
+    track_spectral_eps.unit = "spectral epsilon"
 
 
 # --------------------------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ class SpectralError:
     def track_spectral_error(self, n_eval: int) -> float:
         return metrics.spectral_error(self.K, self.K_approx, self.lam)
 
+    track_spectral_error.unit = "spectral epsilon"
+
 
 class RidgeSelection:
     """Ridge over a 15-value grid from one eigendecomposition: primal (D < n) and dual (kernel)."""
