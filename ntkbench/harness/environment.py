@@ -11,12 +11,15 @@ import subprocess
 from ntkbench.harness.registry import project_root
 
 _PACKAGES = ("ntkbench", "numpy", "scipy", "scikit-learn", "torch")
+#: Where a change (edited or new files) makes results differ from the commit's; generated reports
+#: and notes elsewhere in the tree do not.
+_CODE_PATHS = ("ntkbench", "methods", "datasets", "pyproject.toml")
 
 
 @functools.lru_cache(maxsize=1)
 def environment(device: str = "cpu") -> dict[str, object]:
-    """Git commit (in full, with ``-dirty`` when tracked files differ from it), package versions,
-    thread count, CPU and device, as a flat dict."""
+    """Git commit (in full, with ``-dirty`` when the code differs from it: edited or untracked files
+    under ntkbench/, methods/, datasets/), package versions, thread count, CPU and device."""
     import torch
 
     info: dict[str, object] = {
@@ -42,7 +45,7 @@ def _git_commit() -> str:
     try:
         out = subprocess.run(["git", "-C", str(project_root()), "rev-parse", "HEAD"],
                              capture_output=True, text=True, timeout=10, check=True)
-        dirty = subprocess.run(["git", "-C", str(project_root()), "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(["git", "-C", str(project_root()), "status", "--porcelain", "--", *_CODE_PATHS],
                                capture_output=True, text=True, timeout=10).stdout.strip()
         return out.stdout.strip() + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):

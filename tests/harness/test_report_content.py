@@ -147,3 +147,25 @@ def test_target_notes_name_the_minority_kernel_only():
     assert target_notes(frame) == {"c": " (vs rbf kernel)"}
     assert target_notes(frame[frame["method"] != "c"]) == {}
     assert json.dumps(target_notes(frame.drop(columns="m_target_kernel"))) == "{}"
+
+
+def test_only_code_changes_make_the_tree_dirty(tmp_path, monkeypatch):
+    import subprocess
+
+    from ntkbench.harness import environment
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    for folder in ("ntkbench", "methods", "reports"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.py").write_text("x = 1\n")
+    git("init", "-q")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qam", "init", "--allow-empty")
+    git("add", ".")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "files")
+    monkeypatch.setenv("NTKBENCH_ROOT", str(tmp_path))
+    (tmp_path / "reports" / "a.py").write_text("x = 2\n")  # a regenerated report
+    assert not environment._git_commit().endswith("-dirty")
+    (tmp_path / "methods" / "new.py").write_text("y = 1\n")  # a new adapter not in the commit
+    assert environment._git_commit().endswith("-dirty")
