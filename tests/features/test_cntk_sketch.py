@@ -42,8 +42,8 @@ def polynomial_cntk(X, arch, degree):
         var = np.einsum("ahwahw->ahw", sigma)
         nn = np.sqrt(np.einsum("ahw,bxy->ahwbxy", var, var))
         t = sigma / nn
-        K = s * nn * P(t, dual_coeffs("kappa1", degree, h))
-        Kdot = s * P(t, dual_coeffs("kappa0", degree, h))
+        K = s * nn * P(t, dual_coeffs("kappa1", degree, h, arch.pooling))
+        Kdot = s * P(t, dual_coeffs("kappa0", degree, h, arch.pooling))
         last = h == arch.depth
         theta = K if theta is None else (theta * Kdot if last and arch.fix_first_last else theta * Kdot + K)
         if not last:
@@ -77,17 +77,17 @@ def _errors(K, arch, X, m, seeds, degree=2):
 
 @pytest.mark.parametrize("padding, pooling", LAYOUTS)
 def test_error_falls_as_n_components_grows(rng, padding, pooling):
-    """Reference architecture (first and last layer fixed), 8×8 images, 3 seeds, 8× the features.
-
-    Against the polynomial kernel (its unbiased target) the error falls about like m^{-1/2}; against
-    the exact CNTK the spectral error falls, the Frobenius error only down to the bias of the degree-2 fits
-    (5-8% here, almost all from κ0; with 256 features, noise may cancel part of it)."""
+    """Reference architecture (first and last layer fixed), 8×8 images, 3 seeds, 8× the features: both
+    errors fall, against the exact CNTK (down to the bias of the degree-2 fits: 0.007-0.07 here) and
+    against the polynomial kernel that the features estimate without bias (about like m^{-1/2})."""
     arch = Arch(kind="conv", depth=3 if padding == "valid" else 2, filter_size=3, padding=padding, pooling=pooling,
                 fix_first_last=True)
     X = images(rng, 30, 8)
     exact, poly = arch_kernel(arch, X), polynomial_cntk(X, arch, 2)
+    if pooling == "gap":  # least-squares κ0 fits (minimax ones, exact at t = 1, gave 0.08 here)
+        assert relative_frobenius_error(exact, poly) < 0.03
     small, large = _errors(exact, arch, X, 256, range(3)), _errors(exact, arch, X, 2048, range(3))
-    assert large[1] < 0.5 * small[1] and large[0] < 0.15, (small, large)
+    assert large[0] < 0.6 * small[0] and large[1] < 0.5 * small[1] and large[0] < 0.15, (small, large)
     small, large = _errors(poly, arch, X, 256, range(3)), _errors(poly, arch, X, 2048, range(3))
     assert large[0] < 0.5 * small[0] and large[1] < small[1], (small, large)
 
@@ -96,13 +96,13 @@ def test_error_falls_as_n_components_grows(rng, padding, pooling):
 @pytest.mark.parametrize("padding, pooling", LAYOUTS)
 def test_converges_on_16x16_images(rng, padding, pooling):
     """4×4 filters on 16×16 images, 2 seeds: both errors fall monotonically with n_components (the
-    Frobenius error towards the bias of the degree-4 fits, about 5% with GAP)."""
+    Frobenius error towards the bias of the degree-4 fits)."""
     arch = Arch(kind="conv", depth=3, filter_size=4, padding=padding, pooling=pooling, fix_first_last=True)
     X = images(rng, 40, 16)
     K = arch_kernel(arch, X)
     errs = [_errors(K, arch, X, m, range(2), degree=4) for m in (256, 1024, 4096)]
     assert all(a[0] > b[0] and a[1] > b[1] for a, b in zip(errs, errs[1:])), errs
-    assert errs[-1][1] < 0.5 * errs[0][1] and errs[-1][0] < 0.1, errs
+    assert errs[-1][0] < 0.4 * errs[0][0] and errs[-1][1] < 0.5 * errs[0][1] and errs[-1][0] < 0.15, errs
 
 
 def test_unfixed_layers_and_biases_and_nngp_match_the_exact_kernel(rng):
