@@ -351,7 +351,10 @@ class ConvSketchMap:
             for key in self.final:
                 self.readouts[key] = PixelSum(dims[key], groups_for(key, dims[key], pixels[-1], self.plan.width),
                                               pixels[-1], rs, device)
-        self.output_dim = n_components
+        self.output_dim = sum(dims[key] if arch.pooling == "gap" else self.readouts[key].output_dim
+                              for key in self.final) + int(_readout_bias(arch))
+        if self.output_dim != n_components:  # pragma: no cover - plan_sizes traces the same recursion
+            raise RuntimeError(f"internal size mismatch: {self.output_dim} != {n_components}")
 
     def __call__(self, x: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
         arch, f = self.arch, self.arch.filter_size
