@@ -25,11 +25,11 @@ import time
 from functools import lru_cache
 
 import numpy as np
-import scipy.linalg
 import torch
 
 from ntkbench.arch import Arch
 from ntkbench.features import CNTKSketch
+from ntkbench.harness.metrics import relative_frobenius_error, relative_ridge, spectral_error
 from ntkbench.kernels import arch_kernel
 
 FULL = os.environ.get("NTKBENCH_BENCH_PROFILE", "quick") == "full"
@@ -66,13 +66,10 @@ def images(n: int, side: int = 32, seed: int = 0) -> np.ndarray:
 
 
 def kernel_errors(K: np.ndarray, F: np.ndarray) -> tuple[float, float]:
-    """(relative Frobenius error, spectral ε) of Φ Φᵀ against K, with λ = 0.01·tr(K)/n."""
+    """(relative Frobenius error, spectral ε) of Φ Φᵀ against K, λ = 0.01·tr(K)/n (harness metrics)."""
     F = np.asarray(F, dtype=np.float64)
     Ka = F @ F.T
-    lam = 0.01 * np.trace(K) / len(K)
-    eye = lam * np.eye(len(K))
-    mu = scipy.linalg.eigh(Ka + eye, K + eye, eigvals_only=True)
-    return float(np.linalg.norm(Ka - K) / np.linalg.norm(K)), float(np.max(np.abs(mu - 1.0)))
+    return relative_frobenius_error(K, Ka), spectral_error(K, Ka, relative_ridge(K, 0.01))
 
 
 def sketch(n_components: int, seed: int = 0, **params) -> CNTKSketch:
@@ -201,8 +198,8 @@ def _pixels(n: int, repeats: int, n_components: int) -> None:
         best = min(_timed(lambda: est.transform(X)) for _ in range(repeats)) / n
         per_input, per_layer = 1e6 * best / side ** 2, 1e6 * best / layer_pixels(side)
         base = base or (per_input, per_layer)
-        print(f"| {side} | {per_input:.2f} | {per_input / base[0]:.2f} | {per_layer:.2f} | {per_layer / base[1]:.2f} | |",
-              flush=True)
+        print(f"| {side} | {per_input:.2f} | {per_input / base[0]:.2f} | {per_layer:.2f} | "
+              f"{per_layer / base[1]:.2f} | |", flush=True)
 
 
 def _errors(n_eval: int, side: int, seeds: int, sizes: list[int], degree: int) -> None:

@@ -9,7 +9,7 @@ s = w²/(2f²) (ReLU: E[σ(u)σ(v)] = √(qq′)κ1/2):
 read out by the mean (GAP) or the trace (flatten) over pixel pairs. Features follow it per pixel:
 every pixel holds a row φ_p with ⟨φ_p, φ′_p′⟩ ≈ Σ[p, p′] and a row ψ_p with ⟨ψ_p, ψ′_p′⟩ ≈ Θ[p, p′].
 Per activation, as in the fully-connected layer-wise sketch (:mod:`._layerwise`), with r = ‖φ_p‖ and
-the polynomial fits κ1 ≈ Σ c_k t^k, κ0 ≈ Σ c′_k t^k (:mod:`.polyfit`):
+the polynomial fits κ1 ≈ Σ c_k t^k, κ0 ≈ Σ c′_k t^k (:func:`dual_coeffs`):
 
     K-features   = √s·[r√c_0, √c_1·φ, r·ρ1(φ/r)]            (ρ1: PolySketch of the powers k ≥ 2)
     ψ_new        = √(s c′_0)·ψ ⊕ √s·TensorSRHT(ψ, ρ0(φ/r)) ⊕ K-features
