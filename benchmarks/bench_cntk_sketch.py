@@ -14,7 +14,7 @@ Figures (the issue's reference on this machine: 1.54 s per image at n_components
 
     NTKBENCH_DATA=../shared/data python benchmarks/bench_cntk_sketch.py --speed [--n 64] [--threads 2]
     NTKBENCH_DATA=../shared/data python benchmarks/bench_cntk_sketch.py --pixels
-    NTKBENCH_DATA=../shared/data python benchmarks/bench_cntk_sketch.py --errors [--n-eval 100] [--side 32]
+    NTKBENCH_DATA=../shared/data python benchmarks/bench_cntk_sketch.py --errors [--n-eval 100] [--side 32] [--cache DIR]
 """
 
 from __future__ import annotations
@@ -202,11 +202,17 @@ def _pixels(n: int, repeats: int, n_components: int) -> None:
               f"{per_layer / base[1]:.2f} | |", flush=True)
 
 
-def _errors(n_eval: int, side: int, seeds: int, sizes: list[int], degree: int) -> None:
+def _errors(n_eval: int, side: int, seeds: int, sizes: list[int], degree: int, cache: str | None) -> None:
     X = images(n_eval, side).astype(np.float64)
-    start = time.perf_counter()
-    K = arch_kernel(ARCH, X)
-    print(f"exact CNTK of {n_eval} {side}×{side} images: {time.perf_counter() - start:.1f} s")
+    path = os.path.join(cache, f"exact_cntk_{n_eval}x{side}.npy") if cache else None
+    if path and os.path.exists(path):
+        K = np.load(path)
+    else:
+        start = time.perf_counter()
+        K = arch_kernel(ARCH, X)
+        print(f"exact CNTK of {n_eval} {side}×{side} images: {time.perf_counter() - start:.1f} s")
+        if path:
+            np.save(path, K)
     print(f"| n_components | rel. Frobenius | spectral ε (λ = 0.01 tr K / n) | (median, min–max of {seeds} seeds, "
           f"degree {degree}) |")
     print("|---|---|---|---|")
@@ -231,6 +237,7 @@ if __name__ == "__main__":
     parser.add_argument("--side", type=int, default=32)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--degree", type=int, default=2)
+    parser.add_argument("--cache", help="folder for the exact kernel (reused when present)")
     args = parser.parse_args()
     torch.set_grad_enabled(False)
     torch.set_num_threads(args.threads)
@@ -239,4 +246,4 @@ if __name__ == "__main__":
     if args.pixels:
         _pixels(max(args.n // 4, 2), args.repeats, 1024)
     if args.errors:
-        _errors(args.n_eval, args.side, args.seeds, args.sizes, args.degree)
+        _errors(args.n_eval, args.side, args.seeds, args.sizes, args.degree, args.cache)

@@ -44,7 +44,7 @@ from ntkbench.sketches import TensorSRHT
 from ntkbench.sketches._base import random_signs
 from ntkbench.sketches.srht import DENSE_MAX_DIM
 
-EXACT_SHARE = 0.3
+EXACT_SHARE = 0.3  # most of the output that exact blocks may take (see plan_sizes)
 Blocks = dict  # block name -> squared weight; insertion order is the output order
 
 
@@ -239,17 +239,24 @@ def _trace_dims(arch: ConvArch, channels: int, pixels: list[int], plan: SizePlan
 def plan_sizes(n_components: int, arch: ConvArch, channels: int, pixels: list[int]) -> SizePlan:
     """Split ``n_components`` between the exact blocks and the sketched ones.
 
-    Exact blocks (patches, norms, biases) may grow to ``width`` = n_components/8 coordinates through
-    the patch sums; the rest goes to the sketches, in proportion 1 for a κ1 residual and 2h for the
-    TensorSRHT of layer h (it carries Θ, whose size grows with the depth; as in the FC sketch).
+    Exact blocks (patches, norms, biases) may grow through the patch sums up to ``width``
+    coordinates, the largest n_components/2^k for which they take at most ``EXACT_SHARE`` of the
+    output (exact coordinates carry no noise, but too many starve the sketches: on CIFAR-10 pooled
+    to 16×16, width 64 instead of 128 at n_components = 1,024 raised the error from 0.09 to 0.24).
+    The rest goes to the sketches, in proportion 1 for a κ1 residual and 2h for the TensorSRHT of
+    layer h (it carries Θ, whose size grows with the depth; as in the FC sketch).
     """
     zero = (0,) * arch.depth
+
+    def exact_dims(width: int) -> int:
+        return _trace_dims(arch, channels, pixels, SizePlan(zero, zero, width))
+
     width = n_components // 2
-    while width > 1 and _trace_dims(arch, channels, pixels, SizePlan(zero, zero, width)) > EXACT_SHARE * n_components:
+    while width > 1 and exact_dims(width) > EXACT_SHARE * n_components:
         width //= 2
     needs_r = [needs_kappa1(h, arch) for h in range(1, arch.depth + 1)]
     needs_t = [arch.get == "ntk" and not (h == 1 and arch.fix_first_last) for h in range(1, arch.depth + 1)]
-    fixed = _trace_dims(arch, channels, pixels, SizePlan(zero, zero, width))
+    fixed = exact_dims(width)
     weights = [1.0 * r for r in needs_r] + [2.0 * h * t for h, t in enumerate(needs_t, start=1)]
     rest = n_components - fixed
     if rest < 2 * sum(w > 0 for w in weights):
