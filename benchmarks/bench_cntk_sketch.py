@@ -83,7 +83,7 @@ def sketch(n_components: int, seed: int = 0, **params) -> CNTKSketch:
 class FeaturizeCIFAR:
     """Featurize 32×32×3 images, paper architecture, float32, 2 threads: time and peak memory."""
 
-    params = ([1024, 4096], [4, 16])
+    params = ([1024, 4096], ["auto", 4])
     param_names = ["n_components", "batch_size"]
     timeout = 900
 
@@ -111,7 +111,7 @@ class PixelScaling:
     def setup(self, side):
         torch.set_num_threads(THREADS)
         self.X = images(16 if FULL else 4, side)
-        self.est = sketch(1024, batch_size=4).fit(self.X[:1])
+        self.est = sketch(1024).fit(self.X[:1])
         self.est.transform(self.X[:2])
 
     def time_transform(self, side):
@@ -193,7 +193,7 @@ def _pixels(n: int, repeats: int, n_components: int) -> None:
     base = None
     for side in (16, 32, 64):
         X = images(n, side)
-        est = sketch(n_components, batch_size=4).fit(X[:1])
+        est = sketch(n_components).fit(X[:1])
         est.transform(X[:2])
         best = min(_timed(lambda: est.transform(X)) for _ in range(repeats)) / n
         per_input, per_layer = 1e6 * best / side ** 2, 1e6 * best / layer_pixels(side)
@@ -231,7 +231,7 @@ if __name__ == "__main__":
     parser.add_argument("--n", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=THREADS)
-    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--batch-size", type=lambda v: v if v == "auto" else int(v), default="auto")
     parser.add_argument("--sizes", nargs="*", type=int, default=[1024, 4096, 16384])
     parser.add_argument("--n-eval", type=int, default=100)
     parser.add_argument("--side", type=int, default=32)

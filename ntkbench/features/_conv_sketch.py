@@ -320,7 +320,7 @@ class ConvSketchMap:
                              f"{f}×{f} {arch.padding.upper()} convolutions; use larger images, a smaller "
                              "filter_size or depth, or padding='same'")
         self.sides = sides[1:]
-        pixels = [h * w for h, w in self.sides]
+        self.pixels = pixels = [h * w for h, w in self.sides]
         self.plan = plan_sizes(n_components, arch, channels, pixels)
         self.layers: list[tuple] = []
         dims = {"x": channels * f * f, "b0": 1}

@@ -17,6 +17,9 @@ from ntkbench.features._base import BaseNTKFeatures
 from ntkbench.features._conv_sketch import ConvArch, ConvSketchMap
 
 
+AUTO_BATCH_NUMBERS = 2 ** 22
+
+
 class CNTKSketch(BaseNTKFeatures):
     """Sketch of the convolutional NTK (or CNN-GP) of a ReLU conv net, in time linear in pixels.
 
@@ -52,8 +55,10 @@ class CNTKSketch(BaseNTKFeatures):
     activation : {"relu"}, default="relu"
     w_std : float, default=sqrt(2)
     b_std : float, default=0.0
-    batch_size : int, default=16
-        Images per batch.
+    batch_size : int or "auto", default="auto"
+        Images per batch. ``"auto"``: about 2^22 numbers per first-layer feature map (pixels ×
+        n_components), e.g. 1 image of 32×32 at 4,096 features, 4 at 1,024: batches that stay in
+        the CPU caches measured fastest (at 4,096, one image per batch was 1.5× faster than 4).
     device : str or torch.device, default="cpu"
     random_state : int, RandomState instance or None, default=None
 
@@ -92,12 +97,13 @@ class CNTKSketch(BaseNTKFeatures):
         "pooling": [StrOptions({"gap", "flatten"})],
         "fix_first_last": ["boolean"],
         "degree": [Interval(Integral, 2, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     }
 
     def __init__(self, n_components: int = 1024, *, depth: int = 3, filter_size: int = 4, padding: str = "valid",
                  pooling: str = "gap", fix_first_last: bool = True, get: str = "ntk", degree: int = 2,
                  activation: str = "relu", w_std: float = math.sqrt(2.0), b_std: float = 0.0,
-                 batch_size: int = 16, device: str = "cpu", random_state=None) -> None:
+                 batch_size: int | str = "auto", device: str = "cpu", random_state=None) -> None:
         self.n_components = n_components
         self.depth = depth
         self.filter_size = filter_size
@@ -193,8 +199,11 @@ class CNTKSketch(BaseNTKFeatures):
         elif not isinstance(out, np.ndarray) or out.shape != shape:
             raise ValueError(f"out must be an ndarray of shape {shape}, got "
                              f"{getattr(out, 'shape', type(out).__name__)}")
+        size = self.batch_size
+        if size == "auto":
+            size = max(1, AUTO_BATCH_NUMBERS // (self.map_.pixels[0] * self.n_components))
         with torch.no_grad():
-            for start in range(0, X.shape[0], self.batch_size):
-                batch = torch.from_numpy(np.ascontiguousarray(X[start:start + self.batch_size])).to(self.device_)
+            for start in range(0, X.shape[0], size):
+                batch = torch.from_numpy(np.ascontiguousarray(X[start:start + size])).to(self.device_)
                 out[start:start + batch.shape[0]] = self.map_(batch).cpu().numpy()
         return out

@@ -182,7 +182,7 @@ def test_transform_checks_images_against_fit(rng):
 
 @pytest.mark.parametrize("params, match", [
     ({"padding": "full"}, "padding"), ({"pooling": "max"}, "pooling"), ({"filter_size": 0}, "filter_size"),
-    ({"degree": 1}, "degree"), ({"n_components": 20}, "too small"), ({"depth": 1}, "fix_first_last"),
+    ({"degree": 1}, "degree"), ({"batch_size": "big"}, "batch_size"), ({"n_components": 20}, "too small"), ({"depth": 1}, "fix_first_last"),
 ])
 def test_invalid_parameters(rng, params, match):
     with pytest.raises(ValueError, match=match):
