@@ -15,6 +15,8 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from ntkbench.arch import Arch
 from ntkbench.features._base import BaseNTKFeatures
 from ntkbench.features._conv_sketch import ConvArch, ConvSketchMap
+from ntkbench.features._overflow import check_features_finite, check_row_norms
+from ntkbench.sketches import check_device
 
 
 AUTO_BATCH_NUMBERS = 2 ** 22
@@ -158,7 +160,9 @@ class CNTKSketch(BaseNTKFeatures):
         -------
         self
         """
+        self.device_ = check_device(self.device)
         X = self._images(X, reset=True)
+        check_row_norms(X.reshape(len(X), -1))
         if self.get == "ntk" and self.fix_first_last and self.depth == 1:
             raise ValueError("fix_first_last=True with depth=1 leaves no trained layer (the NTK is 0); "
                              "use depth >= 2 or fix_first_last=False")
@@ -169,7 +173,6 @@ class CNTKSketch(BaseNTKFeatures):
                           pooling=self.pooling, fix_first_last=bool(self.fix_first_last))
         self.image_shape_ = X.shape[1:]
         self.n_features_in_ = X.shape[1]
-        self.device_ = torch.device(self.device)
         conv = ConvArch(int(self.depth), int(self.filter_size), self.padding, self.pooling, bool(self.fix_first_last),
                         float(self.w_std), float(self.b_std), self.get)
         self.map_ = ConvSketchMap(X.shape[1], X.shape[2:], conv, int(self.n_components), int(self.degree),
@@ -193,6 +196,8 @@ class CNTKSketch(BaseNTKFeatures):
         """
         check_is_fitted(self, "map_")
         X = self._images(X, reset=False)
+        flat = X.reshape(len(X), -1)
+        check_row_norms(flat)
         shape = (X.shape[0], self.n_components)
         if out is None:
             out = np.empty(shape, dtype=X.dtype)
@@ -205,5 +210,7 @@ class CNTKSketch(BaseNTKFeatures):
         with torch.no_grad():
             for start in range(0, X.shape[0], size):
                 batch = torch.from_numpy(np.ascontiguousarray(X[start:start + size])).to(self.device_)
-                out[start:start + batch.shape[0]] = self.map_(batch).cpu().numpy()
+                features = self.map_(batch)
+                check_features_finite(features, flat[start:start + size], start, float(self.w_std) ** 2 / 2)
+                out[start:start + batch.shape[0]] = features.cpu().numpy()
         return out

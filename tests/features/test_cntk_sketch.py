@@ -187,3 +187,22 @@ def test_transform_checks_images_against_fit(rng):
 def test_invalid_parameters(rng, params, match):
     with pytest.raises(ValueError, match=match):
         CNTKSketch(**{"n_components": 256, "depth": 2, "filter_size": 3, **params}).fit(images(rng, 2, 8))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_images_too_large_for_the_dtype_are_rejected(rng, dtype):
+    X = images(rng, 3, 8).astype(dtype)
+    sketch = CNTKSketch(n_components=64, depth=2, filter_size=3, random_state=0).fit(X)
+    big = X.copy()
+    big[1] *= np.finfo(dtype).max ** 0.5  # the image's squared norm overflows
+    with pytest.raises(ValueError, match=r"too large for .*row 1"):
+        sketch.transform(big)
+    with pytest.raises(ValueError, match=r"too large for .*row 1"):
+        CNTKSketch(n_components=64, depth=2, filter_size=3).fit(big)
+    assert np.all(np.isfinite(sketch.transform(X)))
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="checks the message on a machine without CUDA")
+def test_a_missing_device_is_an_error_at_fit(rng):
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        CNTKSketch(n_components=64, depth=2, filter_size=3, device="cuda:0").fit(images(rng, 2, 8))
