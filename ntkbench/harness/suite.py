@@ -21,6 +21,9 @@ A dataset entry may carry a short ``label = "..."`` shown in reports instead of 
 Where only some methods suit some datasets, ``[[group]]`` tables each hold their own
 ``[[group.datasets]]`` and ``[[group.methods]]``; a suite's cells are the union of its groups
 (top-level ``[[datasets]]``/``[[methods]]`` form one more group).
+An optional ``[report]`` table sets how the report presents the results (never part of a key):
+``baseline = "exact_cntk"`` adds a speed-up section comparing every other method with that one
+at each training size (see :mod:`ntkbench.report.speedup`).
 Each cell has a canonical key (sorted parameters after defaults, seed, evaluation settings, and
 fingerprints of the code that computes it), so results can be cached and resumed independently of
 run order, and a code change recomputes the cells it affects.
@@ -61,6 +64,8 @@ SUITE_KEYS = {
     "memory_limit_mb": Spec((float,), ge=0),
     "kernel_eval_on": Spec(choices=("test", "train")),
 }
+#: The keys of the optional ``[report]`` table (presentation only, never in a key).
+REPORT_KEYS = {"baseline": Spec((str,))}
 #: The keys of each ``[[methods]]`` and ``[[datasets]]`` table (``label``: display only, never in a key).
 ENTRY_KEYS = {"methods": {"name", "params"}, "datasets": {"name", "params", "label"}}
 
@@ -173,6 +178,8 @@ class Suite:
     settings: Settings
     limits: Limits
     raw: dict[str, Any] = field(default_factory=dict)
+    #: The ``[report]`` table: presentation options of the report.
+    report: dict[str, Any] = field(default_factory=dict)
 
 
 def _digest(payload: Mapping[str, Any]) -> str:
@@ -221,7 +228,7 @@ def load_suite(name_or_path: str | Path, registry: Registry | None = None) -> Su
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: not valid TOML: {exc}") from exc
     registry = discover() if registry is None else registry
-    _check_keys(raw, {"suite", "datasets", "methods", "group"}, f"{path} (top level)")
+    _check_keys(raw, {"suite", "report", "datasets", "methods", "group"}, f"{path} (top level)")
     head = raw.get("suite", {})
     if not isinstance(head, dict):
         raise ValueError(f"{path}: suite = {as_toml(head)}: expected a [suite] table")
@@ -251,7 +258,22 @@ def load_suite(name_or_path: str | Path, registry: Registry | None = None) -> Su
              for cell in _group_cells(group, where, prefix, registry, settings, seeds)]
     unique = list({c.key: c for c in cells}.values())
     name = head.get("name", path.parent.name)
-    return Suite(name, path, head.get("description", ""), unique, settings, limits, raw)
+    report = _report_options(raw.get("report", {}), unique, f"{path} [report]")
+    return Suite(name, path, head.get("description", ""), unique, settings, limits, raw, report)
+
+
+def _report_options(table: Any, cells: list[Cell], where: str) -> dict[str, Any]:
+    """The checked ``[report]`` table: known keys, and a baseline that is one of the suite's methods."""
+    if not isinstance(table, dict):
+        raise ValueError(f"{where}: expected a table, e.g. [report] then baseline = \"exact_cntk\"")
+    _check_keys(table, set(REPORT_KEYS), where)
+    for key, value in table.items():
+        check_value(REPORT_KEYS[key], value, where, key)
+    methods = sorted({cell.method for cell in cells})
+    if "baseline" in table and table["baseline"] not in methods:
+        raise ValueError(f"{where}: baseline = {table['baseline']!r} is not a method of the suite; "
+                         f"its methods: {', '.join(methods)}")
+    return dict(table)
 
 
 def select_cells(cells: list[Cell], patterns: Sequence[str]) -> list[Cell]:
@@ -301,7 +323,7 @@ def _group_cells(group: Mapping[str, Any], where: str, prefix: str, registry: Re
         grids = _expand(cls, entry.get("params", {}), here, UNIVERSAL_DATASET_PARAMS)
         varying = [k for k in grids[0] if len({json.dumps(g[k]) for g in grids}) > 1]
         title = entry.get("label", "")
-        datasets += [(cls, _dataset_params(cls, grid), title and label(title, {k: grid[k] for k in varying}))
+        datasets += [(cls, _dataset_params(cls, dict(grid)), title and label(title, {k: grid[k] for k in varying}))
                      for grid in grids]
     harness = harness_fingerprint()
     return [Cell(m.name, mp, d.name, dp, seed, settings, m.version, d.version,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
 from ntkbench.harness.store import Store
 from ntkbench.harness.suite import Cell, Suite
-from ntkbench.report import plots
+from ntkbench.report import plots, speedup
 from ntkbench.report.tables import (KERNEL_COLUMNS, TIME_COLUMNS, cell_text, display_labels, summarize,
                                     target_notes, test_metric)
 
@@ -59,6 +60,10 @@ def build_report(suite: Suite, store: Store, out_dir: Path | None = None) -> Pat
          plots.error_vs_dimension(frame, out_dir / "spectral_vs_dimension.png", "m_spectral_eps", "spectral ε")),
         ("Test metric against total time", plots.metric_vs_time(frame, out_dir / "metric_vs_time.png")),
     ]
+    baseline = suite.report.get("baseline")
+    if baseline:
+        figures.append((f"Time and test metric against training size, next to `{baseline}`",
+                        plots.time_vs_size(frame, out_dir / "time_vs_size.png", baseline)))
     readme = out_dir / "README.md"
     readme.write_text(_markdown(suite, store, frame, figures))
     return readme
@@ -113,6 +118,8 @@ def _markdown(suite: Suite, store: Store, frame: pd.DataFrame, figures: list) ->
         lines += [f"## {dataset_names[dataset_label]}", "", f"`{dataset_label}`", "", _sizes(rows_here), "",
                   *(note if lossy else []), tabulate(table, headers=headers, tablefmt="github"), "",
                   *_target_note(rows_here)]
+    if suite.report.get("baseline"):
+        lines += _speedup_section(frame, suite.report["baseline"])
     for title, path in figures:
         if path is not None:
             lines += [f"## {title}", "", f"![{title}]({Path(path).name})", ""]
@@ -124,6 +131,47 @@ def _markdown(suite: Suite, store: Store, frame: pd.DataFrame, figures: list) ->
                   tabulate(rows, headers=["method", "dataset", "seed", "status", "reason"], tablefmt="github"), ""]
     lines += ["Raw rows: [results.csv](results.csv).", ""]
     return "\n".join(lines)
+
+
+def _speedup_section(frame: pd.DataFrame, baseline: str) -> list[str]:
+    """Markdown: per dataset and training size, each method against the baseline (see
+    :mod:`ntkbench.report.speedup`)."""
+    table = speedup.size_table(frame)
+    if table.empty or not (table["method"] == baseline).any():
+        return [f"## Speed-up over `{baseline}`", "", f"No finished row of `{baseline}`: nothing to compare with.", ""]
+    rates = speedup.seconds_per_entry(table, baseline)
+    ups = speedup.with_speedups(table, baseline)
+    measured = table[table["method"] == baseline].set_index(["family", "n_train"])
+    cross = speedup.crossovers(ups)
+    lines = [f"## Speed-up over `{baseline}`", "",
+             "Per dataset and training size, each method's test metric and total time (fit + featurize + solve + "
+             f"predict, median over seeds) next to `{baseline}`'s in the same run; speed-up = {baseline} time / "
+             f"method time. At sizes `{baseline}` did not run, its time is estimated (est.) from its kernel time "
+             "per entry at its largest run, times n_train·(n_train + n_test) entries: a lower bound, since the "
+             "solve (cubic in n_train) is left out.", ""]
+    for family, rows in ups.groupby("family", sort=False):
+        metric_name = rows["metric_name"].iloc[0]
+        body = []
+        for r in rows.sort_values(["n_train", "method_display"]).itertuples():
+            base = measured["metric"].get((family, r.n_train), np.nan)
+            body.append([f"{r.n_train:,}", r.method_display, _num(r.metric), _num(r.total), _num(base),
+                         ("est. " if r.estimated else "") + _num(r.baseline_total),
+                         ("est. " if r.estimated else "") + f"{r.speedup:.3g}×"])
+        headers = ["n_train", "method", metric_name, "total s", f"{baseline} {metric_name}",
+                   f"{baseline} total s", "speed-up"]
+        rate = rates.get(family, np.nan)
+        lines += [f"### {family}", "", f"`{baseline}` kernel time per entry: {rate * 1e3:.3g} ms.", "",
+                  tabulate(body, headers=headers, tablefmt="github"), ""]
+        here = cross[cross["family"] == family]
+        lines += [f"- `{r.method_display}` is cheaper than `{baseline}` "
+                  + (f"from n_train ≈ {r.crossover:,.0f} ({r.how})." if np.isfinite(r.crossover) else f"nowhere: {r.how}.")
+                  for r in here.itertuples()]
+        lines.append("")
+    return lines
+
+
+def _num(value: float) -> str:
+    return "—" if value is None or not np.isfinite(value) else f"{value:.3g}"
 
 
 _EVAL_POINTS = {"test": "held-out test points (never seen by the method)",

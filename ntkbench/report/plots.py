@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from ntkbench.report.speedup import seconds_per_entry, size_table  # noqa: E402
 from ntkbench.report.style import method_colour, series_marker, wrap_title  # noqa: E402
 from ntkbench.report.tables import display_labels, target_notes, test_metric  # noqa: E402
 
@@ -91,6 +92,39 @@ def metric_vs_time(frame: pd.DataFrame, path: Path) -> Path | None:
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         better = " (higher is better)" if "accuracy" in label else " (lower is better)"
         _label(ax, "total time per cell (s)", label + better, dataset)
+    return _save(fig, path)
+
+
+def time_vs_size(frame: pd.DataFrame, path: Path, baseline: str) -> Path | None:
+    """Total time (top) and test metric (bottom) against training size, a column per dataset, a
+    line per method configuration (median over seeds); the baseline's estimated time at sizes it
+    did not run (its kernel time per entry, extrapolated) is the dashed line."""
+    table = size_table(frame)
+    if table.empty:
+        return None
+    rates = seconds_per_entry(table, baseline)
+    families = list(dict.fromkeys(table["family"]))
+    fig, axes = plt.subplots(2, len(families), figsize=(5.2 * len(families), 7.6), squeeze=False)
+    for col, family in enumerate(families):
+        rows = table[table["family"] == family]
+        top, bottom = axes[0, col], axes[1, col]
+        for position, (display, group) in enumerate(rows.groupby("method_display", sort=True)):
+            method = group["method"].iloc[0]
+            group = group.sort_values("n_train")
+            style = {"color": method_colour(method), "marker": series_marker(position), "label": display}
+            top.plot(group["n_train"], group["total"], **style)
+            bottom.plot(group["n_train"], group["metric"], **style)
+        if family in rates.index:
+            sizes = np.unique(rows["n_train"])
+            n_test = rows["n_test"].median()
+            top.plot(sizes, rates[family] * sizes * (sizes + n_test), linestyle="--", color=method_colour(baseline),
+                     label=f"{baseline}: kernel time extrapolated")
+        for ax in (top, bottom):
+            ax.set_xscale("log")
+        top.set_yscale("log")
+        _label(top, "training points (n_train)", "total time per cell (s)", family)
+        better = " (higher is better)" if "accuracy" in rows["metric_name"].iloc[0] else " (lower is better)"
+        _label(bottom, "training points (n_train)", rows["metric_name"].iloc[0] + better, family)
     return _save(fig, path)
 
 
