@@ -48,8 +48,14 @@ class RidgePath:
             path = cls.from_kernel(Phi @ Phi.T, Y)
             path.train_features = Phi
             return path
-        s, U = np.linalg.eigh(Phi.T @ Phi)
-        return cls(np.clip(s, 0.0, None), U.T @ (Phi.T @ Y), U, float(np.sum(Phi * Phi) / n))
+        return cls.from_normal_equations(Phi.T @ Phi, Phi.T @ Y, n)
+
+    @classmethod
+    def from_normal_equations(cls, gram: np.ndarray, moment: np.ndarray, n: int) -> "RidgePath":
+        """Fit from ΦᵀΦ (D, D) and ΦᵀY (D, k) of ``n`` rows, e.g. accumulated chunk by chunk
+        (:mod:`ntkbench.solvers.streaming`); predictions then take test features."""
+        s, U = np.linalg.eigh(np.asarray(gram, dtype=np.float64))
+        return cls(np.clip(s, 0.0, None), U.T @ _as_2d(moment), U, float(np.trace(gram) / n))
 
     @classmethod
     def from_kernel(cls, kernel: np.ndarray, targets: np.ndarray) -> "RidgePath":
@@ -102,10 +108,17 @@ class RidgeFit:
         Phi = np.asarray(features, dtype=np.float64)
         Y = _as_2d(targets)
         n, D = Phi.shape
-        lam = relative_ridge * float(np.sum(Phi * Phi) / n)
         if D > n:
+            lam = relative_ridge * float(np.sum(Phi * Phi) / n)
             return cls(_solve_shifted(Phi @ Phi.T, Y, lam), Phi)
-        return cls(_solve_shifted(Phi.T @ Phi, Phi.T @ Y, lam))
+        return cls.from_normal_equations(Phi.T @ Phi, Phi.T @ Y, n, relative_ridge)
+
+    @classmethod
+    def from_normal_equations(cls, gram: np.ndarray, moment: np.ndarray, n: int,
+                              relative_ridge: float) -> "RidgeFit":
+        """Fit from ΦᵀΦ (D, D) and ΦᵀY (D, k) of ``n`` rows with λ = relative_ridge · tr(ΦᵀΦ) / n."""
+        gram = np.asarray(gram, dtype=np.float64)
+        return cls(_solve_shifted(gram, _as_2d(moment), relative_ridge * float(np.trace(gram) / n)))
 
     @classmethod
     def from_kernel(cls, kernel: np.ndarray, targets: np.ndarray, relative_ridge: float) -> "RidgeFit":
