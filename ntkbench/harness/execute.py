@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import tempfile
 import traceback
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from ntkbench.data.errors import DataMissingError
 from ntkbench.data.splits import subsample
 from ntkbench.harness import metrics
 from ntkbench.harness.kernel_cache import ExactKernelCache
+from ntkbench.harness.featurize import feature_budget_bytes, featurize
 from ntkbench.harness.fingerprint import object_fingerprint
 from ntkbench.harness.quality import evaluation_subset, kernel_quality
 from ntkbench.harness.registry import Registry
@@ -24,6 +26,7 @@ from ntkbench.harness.timing import PhaseTimer
 from ntkbench.solvers import RidgeFit
 from ntkbench.solvers.encoding import ridge_targets
 from ntkbench.solvers.selection import holdout_indices, select_ridge
+from ntkbench.solvers.streaming import normal_equations, select_ridge_streamed, streamed_predict
 
 
 #: The phases whose time and memory belong to the method (loading data and measuring kernel
@@ -59,7 +62,9 @@ def _run(cell: Cell, registry: Registry, *, cache_dir: Path | None, device: str)
     reason = method.skip(split)
     if reason:
         return {"status": "skipped", "error": reason}
-    result = _evaluate(method, split, cell, timer, cache_dir)
+    # Features too large for memory go to files here (TMPDIR), removed with the cell.
+    with tempfile.TemporaryDirectory(prefix="ntkbench-features-") as scratch:
+        result = _evaluate(method, split, cell, timer, cache_dir, Path(scratch))
     memory = {phase: timer.memory[phase] for phase in METHOD_PHASES if phase in timer.memory}
     result["peak_mem_mb"] = max(memory.values(), default=0.0)
     result["metrics"].update({f"mem_{phase}_mb": value for phase, value in memory.items()})
@@ -80,7 +85,8 @@ def load_split(dataset: str, params_json: str, seed: int, registry: Registry) ->
     return subsample(split, n_train=n_train, n_test=n_test, seed=seed)
 
 
-def _evaluate(method: Method, split: Split, cell: Cell, timer: PhaseTimer, cache_dir: Path | None) -> dict[str, Any]:
+def _evaluate(method: Method, split: Split, cell: Cell, timer: PhaseTimer, cache_dir: Path | None,
+              scratch: Path) -> dict[str, Any]:
     settings = cell.settings
     X_all, y_all, fit_idx, val_idx = _train_validation(split, settings.val_fraction, cell.seed)
     X_test = split.X_test
@@ -110,21 +116,30 @@ def _evaluate(method: Method, split: Split, cell: Cell, timer: PhaseTimer, cache
         method.fit(X_all, y_all)
     with timer("featurize"):
         if method.output == "features":
-            train_side = _check_output(method.transform(X_all), (len(X_all), None), "transform(X_train)")
-            test_side = _check_output(method.transform(X_test), (len(X_test), train_side.shape[1]),
-                                      "transform(X_test)")
+            budget = feature_budget_bytes()
+            train_side = _check_output(featurize(method, X_all, name="train", directory=scratch, budget=budget),
+                                       (len(X_all), None), "transform(X_train)")
+            test_side = _check_output(featurize(method, X_test, name="test", directory=scratch, budget=budget),
+                                      (len(X_test), train_side.shape[1]), "transform(X_test)")
             out["feature_dim"] = int(train_side.shape[1])
         else:
             train_side = _check_output(method.kernel(X_all, X_all), (len(X_all), len(X_all)), "kernel(X_train, X_train)")
             test_side = _check_output(method.kernel(X_test, X_all), (len(X_test), len(X_all)), "kernel(X_test, X_train)")
+    # Features written to files (too large for memory) are solved from streamed normal equations.
+    streamed = isinstance(train_side, np.memmap)
+    out["metrics"]["out_of_core"] = streamed
     with timer("solve"):
         y_val = y_all[val_idx]
-        best, val_scores = select_ridge(method.output, train_side, targets, fit_idx, val_idx, settings.ridge_grid,
-                                        lambda scores: _validation_score(split.task, y_val, decode(scores)))
-        fit_class = RidgeFit.from_features if method.output == "features" else RidgeFit.from_kernel
-        final = fit_class(train_side, targets, best)
+        select = select_ridge_streamed if streamed else functools.partial(select_ridge, method.output)
+        best, val_scores = select(train_side, targets, fit_idx, val_idx, settings.ridge_grid,
+                                  lambda scores: _validation_score(split.task, y_val, decode(scores)))
+        if streamed:
+            final = normal_equations(train_side, targets).fit(best)
+        else:
+            fit_class = RidgeFit.from_features if method.output == "features" else RidgeFit.from_kernel
+            final = fit_class(train_side, targets, best)
     with timer("predict"):
-        prediction = decode(final.predict(test_side))
+        prediction = decode(streamed_predict(test_side, final.coef) if streamed else final.predict(test_side))
     m.update(_score(split.task, split.y_test, prediction))
     m["ridge_relative"] = best
     m["val_score"] = val_scores[best]
@@ -189,10 +204,11 @@ def _score(task: str, y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float
 
 
 def _check_output(array: Any, shape: tuple[int | None, int | None], what: str) -> np.ndarray:
-    arr = np.asarray(array)
+    arr = array if isinstance(array, np.memmap) else np.asarray(array)
     if arr.ndim != 2 or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
         raise ValueError(f"{what} returned shape {arr.shape}, expected {shape}")
-    if not np.all(np.isfinite(arr)):
+    # A memory map was checked chunk by chunk as it was written; checking it whole would read it all.
+    if not isinstance(arr, np.memmap) and not np.all(np.isfinite(arr)):
         raise ValueError(f"{what} returned NaN or infinite values")
     return arr
 
