@@ -121,7 +121,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return _dry_run(suite, Path(args.store) if args.store else default_store_path(), args.force,
                         f"suite {suite.name}: {defined} cells{selected} ({suite.path})")
     options = RunOptions(jobs=args.jobs, force=args.force, device=args.device, time_limit=args.time_limit,
-                         memory_limit_mb=args.memory_limit, progress=not args.no_progress, threads=args.threads)
+                         memory_limit_mb=args.memory_limit, progress=not args.no_progress, threads=args.threads,
+                         scheduler=args.scheduler)
     with Store(args.store) as store:
         print(f"suite {suite.name}: {defined} cells{selected} ({suite.path}); store {store.path}")
         summary = run_suite(suite, store, options)
@@ -306,6 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-limit", type=float, default=None, help="MiB per cell, 0 = none (overrides the suite)")
     p.add_argument("--threads", type=int, default=None,
                    help="torch/BLAS threads per worker (default: cores divided among the workers)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the cells on a Dask cluster: its scheduler's address (tcp://HOST:PORT), or "
+                        "'local' for a local cluster of --jobs workers; needs dask[distributed]")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_run)
 

@@ -51,6 +51,9 @@ class RunOptions:
         Show a progress bar.
     threads : int, optional
         Torch/BLAS threads per worker; default: the cores divided among the workers.
+    scheduler : str, optional
+        Run the cells on a Dask cluster: the address of its scheduler (``tcp://HOST:PORT``), or
+        ``"local"`` for a local cluster of ``jobs`` worker processes (:mod:`ntkbench.harness.dask_runner`).
     """
 
     jobs: int = 1
@@ -60,6 +63,7 @@ class RunOptions:
     memory_limit_mb: float | None = None
     progress: bool = True
     threads: int | None = None
+    scheduler: str | None = None
 
 
 #: Statuses of cells that failed (a skip, e.g. for missing data, is not a failure).
@@ -115,7 +119,13 @@ def run_suite(suite: Suite, store: Store, options: RunOptions | None = None,
         bar.set_postfix(dict(summary.counts()), refresh=False)
 
     try:
-        if options.jobs <= 0:
+        if options.scheduler:
+            from ntkbench.harness.dask_runner import run_on_dask
+
+            run_on_dask(todo, suite.name, options.scheduler, jobs=options.jobs, device=options.device,
+                        threads=options.threads, cache_dir=cache_dir, time_limit=time_limit,
+                        memory_limit_mb=memory_limit, record=record)
+        elif options.jobs <= 0:
             registry = registry or discover()
             for cell in todo:
                 record(execute_cell(cell, registry, suite=suite.name, cache_dir=cache_dir, device=options.device))
