@@ -67,7 +67,7 @@ SUITE_KEYS = {
 #: The keys of the optional ``[report]`` table (presentation only, never in a key).
 REPORT_KEYS = {"baseline": Spec((str,))}
 #: The keys of each ``[[methods]]`` and ``[[datasets]]`` table (``label``: display only, never in a key).
-ENTRY_KEYS = {"methods": {"name", "params"}, "datasets": {"name", "params", "label"}}
+ENTRY_KEYS = {"methods": {"name", "params", "tune"}, "datasets": {"name", "params", "label"}}
 
 
 @dataclass(frozen=True)
@@ -180,6 +180,9 @@ class Suite:
     raw: dict[str, Any] = field(default_factory=dict)
     #: The ``[report]`` table: presentation options of the report.
     report: dict[str, Any] = field(default_factory=dict)
+    #: ``(method, parameters)`` of every ``[[methods]]`` entry with ``tune = [...]``: the report adds
+    #: a row choosing those parameters on the validation split (:mod:`ntkbench.report.tuning`).
+    tuning: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
 
 def _digest(payload: Mapping[str, Any]) -> str:
@@ -259,7 +262,24 @@ def load_suite(name_or_path: str | Path, registry: Registry | None = None) -> Su
     unique = list({c.key: c for c in cells}.values())
     name = head.get("name", path.parent.name)
     report = _report_options(raw.get("report", {}), unique, f"{path} [report]")
-    return Suite(name, path, head.get("description", ""), unique, settings, limits, raw, report)
+    tuning = list(dict.fromkeys((entry["name"], tuple(entry["tune"])) for group, _, _ in blocks
+                                for entry in (group.get("methods") or []) if "tune" in entry))
+    return Suite(name, path, head.get("description", ""), unique, settings, limits, raw, report, tuning)
+
+
+def _check_tune(entry: Mapping[str, Any], cls: type, where: str) -> None:
+    """``tune`` names parameters of the method that the entry gives several values."""
+    tune, params = entry["tune"], entry.get("params", {})
+    check_value(Spec((str,), many=True), tune, where, "tune")
+    if not isinstance(tune, list) or not tune:
+        raise ValueError(f"{where}: tune = {as_toml(tune)}: expected a non-empty list of parameter names")
+    for name in tune:
+        if name not in cls.params:
+            raise ValueError(f"{where}: tune names {name!r}, not a parameter of {cls.name}; "
+                             f"its parameters: {', '.join(sorted(cls.params))}")
+        if len(cls.expand_values(name, params.get(name, cls.params[name][0]))) < 2:
+            raise ValueError(f"{where}: tune names {name!r} but params gives it one value; give a list to "
+                             f"choose from, e.g. {name} = [1, 2, 3]")
 
 
 def _report_options(table: Any, cells: list[Cell], where: str) -> dict[str, Any]:
@@ -317,6 +337,8 @@ def _group_cells(group: Mapping[str, Any], where: str, prefix: str, registry: Re
     for entry, here in _entries(group, "methods", where, prefix):
         cls = _plugin(registry.method, entry["name"], here)
         methods += [(cls, cls.check_params(grid)) for grid in _expand(cls, entry.get("params", {}), here, {})]
+        if "tune" in entry:
+            _check_tune(entry, cls, here)
     datasets = []
     for entry, here in _entries(group, "datasets", where, prefix):
         cls = _plugin(registry.dataset, entry["name"], here)

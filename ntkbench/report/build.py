@@ -11,7 +11,7 @@ from tabulate import tabulate
 
 from ntkbench.harness.store import Store
 from ntkbench.harness.suite import Cell, Suite
-from ntkbench.report import plots, speedup
+from ntkbench.report import plots, speedup, tuning
 from ntkbench.report.tables import (KERNEL_COLUMNS, TIME_COLUMNS, cell_text, display_labels, summarize,
                                     target_notes, test_metric)
 
@@ -27,7 +27,16 @@ def suite_frame(suite: Suite, store: Store) -> pd.DataFrame:
     if frame.empty:
         return frame
     frame["stale"] = ~frame["key"].isin({cell.key for cell in suite.cells})
+    if suite.tuning:
+        frame = pd.concat([frame, tuning.tuned_rows(frame, suite.tuning)], ignore_index=True)
     return with_display_labels(frame, suite.cells)
+
+
+def measured_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of cells that ran, without the tuned rows the report derives from them."""
+    if "tuned_choice" not in frame:
+        return frame
+    return frame[frame["tuned_choice"].isna()].drop(columns=["tuned_choice", "tuned_candidates"])
 
 
 def with_display_labels(frame: pd.DataFrame, cells: Iterable[Cell]) -> pd.DataFrame:
@@ -52,7 +61,8 @@ def build_report(suite: Suite, store: Store, out_dir: Path | None = None) -> Pat
     if frame.empty:
         raise ValueError(f"the store {store.path} holds no result of suite {suite.name!r}; "
                          f"run `ntkbench run {suite.name}` first")
-    frame.drop(columns=["method_display", "dataset_display"]).to_csv(out_dir / "results.csv", index=False)
+    measured_rows(frame).drop(columns=["method_display", "dataset_display"]).to_csv(out_dir / "results.csv",
+                                                                                    index=False)
     figures = [
         ("Approximation error against feature dimension",
          plots.error_vs_dimension(frame, out_dir / "error_vs_dimension.png")),
@@ -71,6 +81,8 @@ def build_report(suite: Suite, store: Store, out_dir: Path | None = None) -> Pat
 
 def _markdown(suite: Suite, store: Store, frame: pd.DataFrame, figures: list) -> str:
     s = suite.settings
+    chosen = tuning.choices(frame)
+    measured = measured_rows(frame)
     lines = [
         f"# Suite `{suite.name}`",
         "",
@@ -78,11 +90,13 @@ def _markdown(suite: Suite, store: Store, frame: pd.DataFrame, figures: list) ->
         "",
         suite.description.strip(),
         "",
-        f"Cells: {len(suite.cells)} defined, {len(frame)} in the store "
-        f"({', '.join(f'{k}: {v}' for k, v in frame['status'].value_counts().items())}). "
-        f"Seeds: {sorted(frame['seed'].unique().tolist())}.",
+        f"Cells: {len(suite.cells)} defined, {len(measured)} in the store "
+        f"({', '.join(f'{k}: {v}' for k, v in measured['status'].value_counts().items())}). "
+        f"Seeds: {sorted(measured['seed'].unique().tolist())}.",
         "",
-        *_stale_note(suite, frame),
+        *_tuning_note(suite),
+        "",
+        *_stale_note(suite, measured),
         f"Kernel quality is measured on n_eval = {s.n_eval} {_EVAL_POINTS[s.kernel_eval_on]} against the exact "
         f"target kernel in float64, with spectral ridge λ = {s.spectral_ridge:g}·tr(K)/n. Downstream: ridge "
         f"regression on centred one-hot (classification) or standardised (regression) targets, λ chosen on a "
@@ -93,7 +107,7 @@ def _markdown(suite: Suite, store: Store, frame: pd.DataFrame, figures: list) ->
         "of its phases (fit, featurize, solve, predict) over the resident memory when that phase began; "
         "loading data and the harness's exact-kernel work for kernel quality are not included.",
         "",
-        _environment(frame),
+        _environment(measured),
         "",
     ]
     summary = summarize(frame)
@@ -105,7 +119,9 @@ def _markdown(suite: Suite, store: Store, frame: pd.DataFrame, figures: list) ->
         table = []
         for _, row in rows.iterrows():
             dagger = " †" if (dataset_label, row["method_label"]) in stale else ""
-            table.append([displays[row["method_label"]] + dagger, cell_text(row, metric)]
+            choice = chosen.get((dataset_label, row["method_label"]))
+            name = displays[row["method_label"]] + (f" → {choice}" if choice else "") + dagger
+            table.append([name, cell_text(row, metric)]
                          + [cell_text(row, c) for c, _ in KERNEL_COLUMNS]
                          + [cell_text(row, "feature_dim", 6)]
                          + [cell_text(row, c) for c, _ in TIME_COLUMNS]
@@ -123,7 +139,7 @@ def _markdown(suite: Suite, store: Store, frame: pd.DataFrame, figures: list) ->
     for title, path in figures:
         if path is not None:
             lines += [f"## {title}", "", f"![{title}]({Path(path).name})", ""]
-    failed = frame[frame["status"] != "ok"]
+    failed = measured[measured["status"] != "ok"]
     if not failed.empty:
         rows = [[r.method_display, r.dataset_display, r.seed, r.status, str(r.error).splitlines()[0][:160]]
                 for r in failed.itertuples()]
@@ -176,6 +192,16 @@ def _num(value: float) -> str:
 
 _EVAL_POINTS = {"test": "held-out test points (never seen by the method)",
                 "train": "training points (in-sample: Nyström's landmarks are among them)"}
+
+
+def _tuning_note(suite: Suite) -> list[str]:
+    if not suite.tuning:
+        return []
+    named = ", ".join(f"`{method}` over {', '.join(names)}" for method, names in suite.tuning)
+    return [f"Tuned rows ({named}): per dataset and seed, the grid point with the best validation score "
+            "(the ridge selection's score on the validation split, never the test set); their test metric and "
+            "kernel errors are that point's, their times the sum over every grid point it was chosen from. "
+            "`→` shows the choice per seed.", ""]
 
 
 def _stale_note(suite: Suite, frame: pd.DataFrame) -> list[str]:
