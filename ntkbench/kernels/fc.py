@@ -11,8 +11,10 @@ import torch
 from ntkbench.kernels._tensor import (
     check_depth, check_stds, package, parse_get, resolve_dtype, to_tensor,
 )
+from ntkbench.kernels._fc_relu import CosineRecursion
 from ntkbench.kernels.duals import DualActivation
 from ntkbench.kernels.registry import get_activation
+from ntkbench.threads import parallel_map
 
 Tensor = torch.Tensor
 
@@ -58,6 +60,7 @@ def fc_kernel(
     dtype: Any = torch.float64,
     device: str | torch.device | None = None,
     block_size: int = 512,
+    threads: int | None = None,
 ) -> Any:
     """NNGP and/or NTK of a depth-``depth`` fully-connected network.
 
@@ -140,23 +143,41 @@ def fc_kernel(
     n1, n2 = a.shape[0], c.shape[0]
     nngp_out = torch.empty((n1, n2), dtype=dt, device=a.device)
     ntk_out = torch.empty((n1, n2), dtype=dt, device=a.device) if want_ntk else None
+    outs = [(nngp_out, 0)] + ([(ntk_out, 1)] if want_ntk else [])
     bs = int(block_size)
+    if CosineRecursion.applies(dual, b2):
+        fast = CosineRecursion(dual, w, depth)
+        r1 = v1[0].sqrt()
+        r2 = r1 if symmetric else v2[0].sqrt()
+        u1 = a / torch.where(r1 > 0, r1, 1.0)[:, None]
+        u2 = u1 if symmetric else c / torch.where(r2 > 0, r2, 1.0)[:, None]
+        col, row = r1[:, None] * -fast.scale, r2[None, :]
+
+        def compute(ri: slice, rj: slice) -> tuple[Tensor, Tensor | None]:
+            rn, nu = fast.block(u1[ri], u2[rj], want_ntk)            # −ρᴸ, −τᴸ
+            return rn.mul_(col[ri]).mul_(row[:, rj]), (nu.mul_(col[ri]).mul_(row[:, rj]) if want_ntk else None)
+    else:
+        def compute(ri: slice, rj: slice) -> tuple[Tensor, Tensor | None]:
+            return _fc_block(a[ri], c[rj], [v[ri] for v in v1], [v[rj] for v in v2], dual, w2, b2, want_ntk)
+
+    def run(block: tuple[slice, slice]) -> None:
+        ri, rj = block
+        results = compute(ri, rj)
+        for out, k in outs:
+            val = results[k]
+            if symmetric and ri == rj:          # exact symmetry despite rounding (e.g. in BLAS)
+                val = (val + val.T) / 2
+            out[ri, rj] = val
+            if symmetric and ri != rj:
+                out[rj, ri] = val.T
+
+    blocks = [(slice(i, min(i + bs, n1)), slice(j, min(j + bs, n2)))
+              for i in range(0, n1, bs) for j in range(i if symmetric else 0, n2, bs)]
     with torch.no_grad():
-        for i in range(0, n1, bs):
-            ri = slice(i, min(i + bs, n1))
-            for j in range(i if symmetric else 0, n2, bs):
-                rj = slice(j, min(j + bs, n2))
-                sig, th = _fc_block(a[ri], c[rj], [v[ri] for v in v1], [v[rj] for v in v2],
-                                    dual, w2, b2, want_ntk)
-                if symmetric and j == i:      # exact symmetry despite rounding (e.g. in BLAS)
-                    sig = (sig + sig.T) / 2
-                    th = (th + th.T) / 2 if want_ntk else None
-                nngp_out[ri, rj] = sig
-                if want_ntk:
-                    ntk_out[ri, rj] = th
-                if symmetric and j != i:
-                    nngp_out[rj, ri] = sig.T
-                    if want_ntk:
-                        ntk_out[rj, ri] = th.T
+        if a.device.type == "cpu":
+            parallel_map(run, blocks, threads)
+        else:
+            for block in blocks:
+                run(block)
     return package({"nngp": nngp_out, "ntk": ntk_out}, get, as_numpy)
 
