@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 
-from ntkbench.kernels.duals import ABReLU, sqrt_
+from ntkbench.kernels.duals import ABReLU, one_minus_, sqrt_
 
 Tensor = torch.Tensor
 
@@ -49,13 +48,7 @@ class CosineRecursion:
         nu = torch.empty_like(rn) if want_ntk else None      # −τʰ; −τ⁰ = −ρ⁰ is rn itself
         for h in range(self.depth):
             torch.acos(rn, out=phi)                                  # φ = π − arccos ρ
-            torch.mul(rn, rn, out=p)
-            if p.device.type == "cpu":
-                arr = p.numpy()
-                np.subtract(1.0, arr, out=arr)
-            else:
-                p.neg_().add_(1.0)
-            sqrt_(p).addcmul_(rn, phi, value=-1.0)                   # P = √(1 − ρ²) + ρφ
+            sqrt_(one_minus_(torch.mul(rn, rn, out=p))).addcmul_(rn, phi, value=-1.0)    # P
             p.mul_(-self.g_m)
             if self.ab_m:
                 p.add_(rn, alpha=self.ab_m)

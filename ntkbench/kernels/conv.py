@@ -25,12 +25,14 @@ Arora et al.'s ``CNTK.py --gap yes --fix yes`` with their ``depth`` = L + 1.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import torch
 import torch.nn.functional as F
 
+from ntkbench.kernels import _conv_relu
 from ntkbench.kernels._tensor import check_depth, check_stds, package, parse_get, resolve_dtype, to_tensor
 from ntkbench.kernels.duals import DualActivation
 from ntkbench.kernels.registry import get_activation
@@ -81,19 +83,24 @@ def _out_size(n: int, f: int, padding: str) -> int:
     return n if padding == "same" else n - f + 1
 
 
-def _patchsum_axes(t: Tensor, ax1: int, ax2: int, f: int, padding: str) -> Tensor:
-    """out[i, i′] = Σ_a t[i + a − lo, i′ + a − lo] along the axis pair (ax1, ax2), zero outside."""
+def _patchsum_axes(t: Tensor, ax1: int, ax2: int, f: int, padding: str,
+                   take: Callable[[tuple[int, ...]], Tensor] | None = None) -> Tensor:
+    """out[i, i′] = Σ_a t[i + a − lo, i′ + a − lo] along the axis pair (ax1, ax2), zero outside;
+    ``take(shape)`` supplies the output tensor (default: a new one)."""
     n = t.shape[ax1]
     lo, _ = _pads(f, padding)
+    m = n - f + 1 if padding == "valid" else n
+    shape = list(t.shape)
+    shape[ax1] = shape[ax2] = m
+    out = take(tuple(shape)) if take is not None else t.new_empty(shape)
     if padding == "valid":
-        m = n - f + 1
         if f == 1:
-            return t.clone()
-        out = torch.add(t.narrow(ax1, 0, m).narrow(ax2, 0, m), t.narrow(ax1, 1, m).narrow(ax2, 1, m))
+            return out.copy_(t)
+        torch.add(t.narrow(ax1, 0, m).narrow(ax2, 0, m), t.narrow(ax1, 1, m).narrow(ax2, 1, m), out=out)
         for a in range(2, f):
             out += t.narrow(ax1, a, m).narrow(ax2, a, m)
         return out
-    out = t.clone()                                  # the a = lo (zero-shift) term
+    out.copy_(t)                                     # the a = lo (zero-shift) term
     for a in range(f):
         s = a - lo
         if s == 0:
@@ -106,9 +113,15 @@ def _patchsum_axes(t: Tensor, ax1: int, ax2: int, f: int, padding: str) -> Tenso
     return out
 
 
-def patchsum(t: Tensor, f: int, padding: str) -> Tensor:
-    """The f × f "conv" of a pixel-pair tensor of shape (b1, b2, H, W, H′, W′)."""
-    return _patchsum_axes(_patchsum_axes(t, 2, 4, f, padding), 3, 5, f, padding)
+def patchsum(t: Tensor, f: int, padding: str, take: Callable[[tuple[int, ...]], Tensor] | None = None,
+             give: Callable[[Tensor], None] | None = None) -> Tensor:
+    """The f × f "conv" of a pixel-pair tensor of shape (b1, b2, H, W, H′, W′); ``take`` supplies
+    the intermediate and output tensors and ``give`` takes the intermediate back (workspaces)."""
+    half = _patchsum_axes(t, 2, 4, f, padding, take)
+    out = _patchsum_axes(half, 3, 5, f, padding, take)
+    if give is not None:
+        give(half)
+    return out
 
 
 def _pool_pairs(t: Tensor, k: int) -> Tensor:
@@ -118,9 +131,11 @@ def _pool_pairs(t: Tensor, k: int) -> Tensor:
     return t.reshape(b1, b2, h, k, h, k, w, k, w, k).mean(dim=(3, 5, 7, 9))
 
 
-def _first_layer(x1: Tensor, x2: Tensor, f: int, padding: str, self_pairs: bool = False) -> Tensor:
+def _first_layer(x1: Tensor, x2: Tensor, f: int, padding: str, self_pairs: bool = False,
+                 take: Callable[[tuple[int, ...]], Tensor] | None = None) -> Tensor:
     """Σ⁽⁰⁾ without bias, by im2col: ⟨patch(x1, p), patch(x2, p′)⟩, shape (b1, b2, H, W, H′, W′);
-    with ``self_pairs`` each image only with itself: shape (b, 1, H, W, H′, W′)."""
+    with ``self_pairs`` each image only with itself: shape (b, 1, H, W, H′, W′). ``take(shape)``
+    supplies the output where no permutation is needed (b2 = 1)."""
     lo, hi = _pads(f, padding)
     h, w = _out_size(x1.shape[2], f, padding), _out_size(x1.shape[3], f, padding)
 
@@ -134,6 +149,8 @@ def _first_layer(x1: Tensor, x2: Tensor, f: int, padding: str, self_pairs: bool 
         return torch.bmm(c1, c1.transpose(1, 2)).view(x1.shape[0], 1, h, w, h, w)
     c1 = cols(x1).reshape(-1, x1.shape[1] * f * f)
     c2 = c1 if x2 is x1 else cols(x2).reshape(-1, x2.shape[1] * f * f)
+    if take is not None and x2.shape[0] == 1:
+        return torch.mm(c1, c2.T, out=take((c1.shape[0], c2.shape[0]))).view(x1.shape[0], 1, h, w, h, w)
     gram = (c1 @ c2.T).view(x1.shape[0], h, w, x2.shape[0], h, w)
     return gram.permute(0, 3, 1, 2, 4, 5).contiguous()        # a copy only when b2 > 1
 
@@ -295,6 +312,8 @@ def conv_plan_kernel(x1: Any, x2: Any | None, plan: Sequence[Layer], *, activati
             raise ValueError(f"images of shape {tuple(a.shape[1:])} are too small for this architecture "
                              f"(spatial size drops below 1 at a {layer.kind} layer)")
     want_ntk = "ntk" in names
+    first = plan[0]
+    pixels = _out_size(a.shape[2], first.size, first.padding) * _out_size(a.shape[3], first.size, first.padding)
     opts = dict(w2=w * w, b2=b * b, readout=readout, fix=bool(fix_first_last), want_ntk=want_ntk,
                 want_nngp="nngp" in names)
     bs = int(block_size) if block_size else _block_size(a.shape, plan, a.element_size(), max_block_bytes)
@@ -314,10 +333,27 @@ def conv_plan_kernel(x1: Any, x2: Any | None, plan: Sequence[Layer], *, activati
     ntk_out = torch.empty((n1, n2), dtype=dt, device=a.device) if want_ntk else None
     want_nngp = nngp_out is not None
 
+    fast = _conv_relu.applies(dual, plan)
+    workspaces = threading.local()
+
+    def pair_block(ri: slice, rj: slice) -> tuple[Tensor | None, Tensor | None]:
+        if not fast:
+            return _run_plan(a[ri], c[rj], plan, dual, **opts, self_pairs=False,
+                             variances=([v[ri] for v in v1], [v[rj] for v in v2]))[:2]
+        ws = getattr(workspaces, "ws", None)
+        if ws is None:
+            ws = workspaces.ws = _conv_relu.Workspace(bs * bs * pixels * pixels, dt, a.device)
+        ws.reset()
+        first = plan[0]
+        sigma = _first_layer(a[ri], c[rj], first.size, first.padding, take=ws.take)
+        if b * b:
+            sigma.add_(b * b)
+        return _conv_relu.relu_block(sigma, plan, dual, [v[ri] for v in v1], [v[rj] for v in v2], ws,
+                                     **opts, patchsum=patchsum, pixel_diagonal=_pixel_diagonal)
+
     def run(block: tuple[slice, slice]) -> None:
         ri, rj = block
-        sig, th, _ = _run_plan(a[ri], c[rj], plan, dual, **opts, self_pairs=False,
-                               variances=([v[ri] for v in v1], [v[rj] for v in v2]))
+        sig, th = pair_block(ri, rj)
         for out, val, wanted in ((nngp_out, sig, want_nngp), (ntk_out, th, want_ntk)):
             if not wanted:
                 continue

@@ -54,6 +54,11 @@ def sqrt_(t: Tensor) -> Tensor:
     return _ufunc_(t, np.sqrt, torch.Tensor.sqrt_)
 
 
+def one_minus_(t: Tensor) -> Tensor:
+    """In place t ← 1 − t (one pass)."""
+    return _ufunc_(t, lambda a, out: np.subtract(1.0, a, out=out), lambda x: x.neg_().add_(1.0))
+
+
 def _inv(root: Tensor) -> Tensor:
     """1/root with 1/0 := 0 (a zero-variance input has cosine 0 with everything)."""
     return torch.where(root > 0, 1.0 / torch.where(root > 0, root, 1.0), 0.0)
@@ -151,8 +156,7 @@ class ABReLU(DualActivation):
         r1, r2, rho = cosine(q1, q2, c, sign=-1.0)
         phi = torch.acos(rho)
         k1 = torch.mul(rho, rho)
-        _ufunc_(k1, lambda a, out: np.subtract(1.0, a, out=out), lambda t: t.neg_().add_(1.0))
-        sqrt_(k1).addcmul_(rho, phi, value=-1.0)
+        sqrt_(one_minus_(k1)).addcmul_(rho, phi, value=-1.0)
         del rho
         gain = scale * (self.a - self.b) ** 2 / (2.0 * _PI)
         ab = scale * self.a * self.b
