@@ -129,20 +129,15 @@ def relu_block(sigma: Tensor, plan: Sequence, dual: ABReLU, v1: list[Tensor], v2
         sigma = kk
         k += 1
     nngp = _reduce(sigma, readout) if want_nngp else None
+    if b2 and nngp is not None:
+        nngp.add_(b2)
     if not want_ntk:
         return nngp, None
-    if theta is None:
-        ntk = torch.zeros(sigma.shape[:2] if sigma is not None else (v1[0].shape[0], v2[0].shape[0]),
-                          dtype=v1[0].dtype, device=v1[0].device)
-    elif theta.ndim == 2:
-        ntk = theta
-    else:
-        ntk = _reduce(theta, readout)
-    if b2:
-        if nngp is not None:
-            nngp.add_(b2)
-        if not fix:
-            ntk.add_(b2)
+    if theta is None:                     # fixed first and last layers of a one-layer network
+        return nngp, torch.zeros((v1[0].shape[0], v2[0].shape[0]), dtype=v1[0].dtype, device=v1[0].device)
+    ntk = theta if theta.ndim == 2 else _reduce(theta, readout)
+    if b2 and not fix:
+        ntk.add_(b2)
     return nngp, ntk
 
 

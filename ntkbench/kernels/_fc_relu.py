@@ -40,18 +40,19 @@ class CosineRecursion:
 
     def block(self, u1: Tensor, u2: Tensor, want_ntk: bool) -> tuple[Tensor, Tensor | None]:
         """−ρᴸ and −τᴸ (None unless ``want_ntk``) for unit rows (or zero rows) u1, u2."""
-        eps = torch.finfo(u1.dtype).eps
-        # −ρ⁰; the nudge of a few ulps snaps self-pairs, which rounding leaves just inside ±1, to
-        # exactly ±1 (arccos would amplify an error δ there to √(2δ)).
-        rn = (u1 @ u2.T).mul_(-(1.0 + 8.0 * eps)).clamp_(-1.0, 1.0)
+        # Every cosine is nudged up by a few ulps and clipped: this snaps the cosines of self-pairs,
+        # which rounding leaves just inside ±1, to exactly ±1 (arccos would amplify an error δ
+        # there to √(2δ)).
+        nudge = 1.0 + 8.0 * torch.finfo(u1.dtype).eps
+        rn = (u1 @ u2.T).mul_(-nudge).clamp_(-1.0, 1.0)
         phi, p = torch.empty_like(rn), torch.empty_like(rn)
         nu = torch.empty_like(rn) if want_ntk else None      # −τʰ; −τ⁰ = −ρ⁰ is rn itself
         for h in range(self.depth):
             torch.acos(rn, out=phi)                                  # φ = π − arccos ρ
             sqrt_(one_minus_(torch.mul(rn, rn, out=p))).addcmul_(rn, phi, value=-1.0)    # P
-            p.mul_(-self.g_m)
+            p.mul_(-self.g_m * nudge)
             if self.ab_m:
-                p.add_(rn, alpha=self.ab_m)
+                p.add_(rn, alpha=self.ab_m * nudge)
             p.clamp_(-1.0, 1.0)                                      # −ρʰ
             if want_ntk:
                 prev = rn if h == 0 else nu
