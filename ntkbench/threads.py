@@ -17,6 +17,7 @@ runs them inside :func:`torch_threads`. The harness divides the same count among
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -159,3 +160,17 @@ def parallel_map(fn: Callable[[T], R], items: Iterable[T], threads: int | None =
             return [fn(item) for item in todo]
     with torch_threads(1), ThreadPoolExecutor(max_workers=n) as pool:
         return list(pool.map(fn, todo))
+
+
+def blockwise(fn: Callable[..., R]) -> Callable[..., R]:
+    """Decorator of block-parallel functions with a ``threads`` keyword: resolve it by the rule
+    (None: :func:`default_threads`) and run the whole function with one torch thread, so that its
+    only parallelism is the blocks of :func:`parallel_map` (small setup operations with several
+    torch threads stall for many milliseconds on a loaded machine)."""
+    @functools.wraps(fn)
+    def wrapper(*args, threads: int | None = None, **kwargs):
+        n = default_threads() if threads is None else max(1, int(threads))
+        with torch_threads(1):
+            return fn(*args, threads=n, **kwargs)
+    return wrapper
+

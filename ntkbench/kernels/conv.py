@@ -36,7 +36,7 @@ from ntkbench.kernels import _conv_relu
 from ntkbench.kernels._tensor import check_depth, check_stds, package, parse_get, resolve_dtype, to_tensor
 from ntkbench.kernels.duals import DualActivation
 from ntkbench.kernels.registry import get_activation
-from ntkbench.threads import parallel_map
+from ntkbench.threads import blockwise, parallel_map
 
 Tensor = torch.Tensor
 PADDINGS = ("same", "valid")
@@ -280,6 +280,7 @@ def _block_size(shape: Sequence[int], plan: Sequence[Layer], itemsize: int, max_
     return max(1, int(math.isqrt(max(1, int(max_bytes // per_pair)))))
 
 
+@blockwise
 def conv_plan_kernel(x1: Any, x2: Any | None, plan: Sequence[Layer], *, activation: str | DualActivation,
                      w_std: float, b_std: float, readout: str, fix_first_last: bool,
                      get: str | Sequence[str], dtype: Any, device: Any, block_size: int | None,

@@ -14,7 +14,7 @@ from ntkbench.kernels._tensor import (
 from ntkbench.kernels._fc_relu import CosineRecursion
 from ntkbench.kernels.duals import DualActivation
 from ntkbench.kernels.registry import get_activation
-from ntkbench.threads import parallel_map
+from ntkbench.threads import blockwise, parallel_map
 
 Tensor = torch.Tensor
 
@@ -48,6 +48,7 @@ def _fc_block(x1: Tensor, x2: Tensor, v1: list[Tensor], v2: list[Tensor], dual: 
     return sigma, theta
 
 
+@blockwise
 def fc_kernel(
     x1: Any,
     x2: Any | None = None,
@@ -88,7 +89,9 @@ def fc_kernel(
     x1 : array-like or Tensor of shape (n1, d)
         Inputs anywhere in R^d (not only on the sphere).
     x2 : array-like or Tensor of shape (n2, d), optional
-        Defaults to ``x1``; then only the upper block triangle is computed and mirrored.
+        Defaults to ``x1``; then only the upper block triangle is computed and mirrored. For
+        (a, b)-ReLUs (ReLU, leaky ReLU, abs) without bias the recursion runs on cosines alone
+        (:mod:`ntkbench.kernels._fc_relu`).
     depth : int
         Number of hidden (activation) layers L >= 1.
     activation : str or DualActivation, default="relu"
@@ -104,6 +107,9 @@ def fc_kernel(
     block_size : int, default=512
         Rows and columns per block; working memory is about 6 × block_size² × itemsize (blocks
         that stay in the CPU cache run fastest).
+    threads : int, optional
+        Blocks computed in parallel on CPU, each with one torch thread; default: the thread rule
+        of :mod:`ntkbench.threads` (``NTKBENCH_THREADS``, else the cores free now).
 
     Returns
     -------
