@@ -5,7 +5,8 @@ Workloads (issue #16): ``fc``: the FC ReLU NTK Gram matrix, n × 90 inputs, dept
 ``sketch``: ``CNTKSketch`` features of 32×32×3 images, n_components 4096, float32 (s per image).
 neural-tangents (jit, warm) runs in its own process (``--nt-python``, a venv with jax and
 neural-tangents: never jax and torch in one process); without it ntkbench is reported alone.
-Runs alternate (A, B, A, B, ...); the table gives median and minimum and the load average.
+Runs alternate (A, B, A, B, ...); the table gives median and minimum wall time, the median CPU
+time of the process (all its threads) and the load average.
 
     python benchmarks/compare_neural_tangents.py --nt-python /work/ntvenv/bin/python
     python benchmarks/compare_neural_tangents.py --busy 1 --threads default,1,2 --workloads fc,cntk,sketch
@@ -62,10 +63,10 @@ def nt_worker() -> None:
             kfn(*args, get="ntk").block_until_ready()
             fns[name, size] = (kfn, args)
         kfn, args = fns[name, size]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         out = kfn(*args, get="ntk").block_until_ready()
-        seconds = time.perf_counter() - start
-        print(json.dumps({"seconds": seconds, "first": float(out.ravel()[0])}), flush=True)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        print(json.dumps({"seconds": seconds, "cpu": cpu, "first": float(out.ravel()[0])}), flush=True)
 
 
 class NeuralTangents:
@@ -73,10 +74,12 @@ class NeuralTangents:
         self.proc = subprocess.Popen([python, __file__, "--worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True)
 
-    def run(self, name: str, size: int) -> float:
+    def run(self, name: str, size: int) -> tuple[float, float]:
+        """Wall and CPU seconds of one run in the worker."""
         self.proc.stdin.write(f"{name} {size}\n")
         self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())["seconds"]
+        answer = json.loads(self.proc.stdout.readline())
+        return answer["seconds"], answer["cpu"]
 
     def close(self) -> None:
         self.proc.stdin.close()
@@ -152,20 +155,25 @@ def main() -> None:
                 nt_size = args.nt_pairs_side if name == "cntk" else size
                 arms["neural-tangents"] = lambda s=nt_size: nt.run(name, s)
             times = {arm: [] for arm in arms}
+            cpus = {arm: [] for arm in arms}
             for fn in arms.values():                       # warm-up (jit, caches), not timed
                 fn()
             for _ in range(args.repeat):
                 for arm, fn in arms.items():
-                    start = time.perf_counter()
+                    start, cpu = time.perf_counter(), time.process_time()
                     got = fn()
-                    seconds = got if arm == "neural-tangents" else time.perf_counter() - start
+                    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+                    if arm == "neural-tangents":
+                        seconds, cpu = got
                     unit_size = args.nt_pairs_side if (arm == "neural-tangents" and name == "cntk") else size
                     times[arm].append(per_unit(name, unit_size, seconds))
+                    cpus[arm].append(per_unit(name, unit_size, cpu))
             print(f"\n{name} (size {size}), {UNITS[name][1]}, {args.repeat} interleaved runs")
             base = statistics.median(times[next(iter(times))])
             for arm, ts in times.items():
                 med = statistics.median(ts)
-                print(f"  {arm:28s} median {med:9.4f}  min {min(ts):9.4f}  (median / first arm {med / base:5.2f})")
+                print(f"  {arm:28s} median {med:9.4f}  min {min(ts):9.4f}  (median / first arm {med / base:5.2f})"
+                      f"  CPU time median {statistics.median(cpus[arm]):9.4f}")
         print(f"\nload after: {open('/proc/loadavg').read().strip()}")
     finally:
         for proc in busy:
