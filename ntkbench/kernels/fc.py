@@ -147,9 +147,10 @@ def fc_kernel(
     v1 = fc_layer_variances((a * a).sum(1) + b2, dual, depth, w, b)
     v2 = v1 if symmetric else fc_layer_variances((c * c).sum(1) + b2, dual, depth, w, b)
     n1, n2 = a.shape[0], c.shape[0]
-    nngp_out = torch.empty((n1, n2), dtype=dt, device=a.device)
+    want_nngp = "nngp" in names
+    nngp_out = torch.empty((n1, n2), dtype=dt, device=a.device) if want_nngp else None
     ntk_out = torch.empty((n1, n2), dtype=dt, device=a.device) if want_ntk else None
-    outs = [(nngp_out, 0)] + ([(ntk_out, 1)] if want_ntk else [])
+    outs = [(out, k) for k, out in enumerate((nngp_out, ntk_out)) if out is not None]
     bs = int(block_size)
     if CosineRecursion.applies(dual, b2):
         fast = CosineRecursion(dual, w, depth)
@@ -161,7 +162,8 @@ def fc_kernel(
 
         def compute(ri: slice, rj: slice) -> tuple[Tensor, Tensor | None]:
             rn, nu = fast.block(u1[ri], u2[rj], want_ntk)            # −ρᴸ, −τᴸ
-            return rn.mul_(col[ri]).mul_(row[:, rj]), (nu.mul_(col[ri]).mul_(row[:, rj]) if want_ntk else None)
+            return tuple(t.mul_(col[ri]).mul_(row[:, rj]) if wanted else None
+                         for t, wanted in ((rn, want_nngp), (nu, want_ntk)))
     else:
         def compute(ri: slice, rj: slice) -> tuple[Tensor, Tensor | None]:
             return _fc_block(a[ri], c[rj], [v[ri] for v in v1], [v[rj] for v in v2], dual, w2, b2, want_ntk)
