@@ -1,18 +1,21 @@
 """The thread rule: how many threads ntkbench's heavy work uses, and the helpers that apply it.
 
 On a shared machine, torch's default of one thread per core collapses when another process is
-busy: every small parallel region waits at a barrier for the thread that was descheduled. So the
-kernels and feature maps use :func:`default_threads` threads, chosen in this order:
+busy: every small parallel region waits at a barrier for the thread that was descheduled (measured:
+CNTKSketch 3-5x slower at 2 threads than at 1 with one busy process on 2 cores). So:
 
-1. ``NTKBENCH_THREADS``, when set to a positive integer;
-2. otherwise the cores that are free right now: the CPUs this process may run on
-   (``os.sched_getaffinity``) minus the tasks of other processes that are running (the
-   ``running`` count of ``/proc/loadavg``, minimum of a few samples, less this process's own
-   running threads), never more than ``torch.get_num_threads()`` and never fewer than 1.
-
-Block-parallel code runs its blocks in :func:`parallel_map` (one torch thread per worker: few,
-large parallel regions with no barriers between blocks); code built from large torch operations
-runs them inside :func:`torch_threads`. The harness divides the same count among its workers.
+* torch's own (intra-op) threads, for feature maps built from large torch operations, follow
+  :func:`default_threads`, run through :func:`torch_threads`: ``NTKBENCH_THREADS`` when set to
+  a positive integer, otherwise the cores that are free right now: the CPUs this process may run
+  on (``os.sched_getaffinity``) minus the tasks of other processes that are running (the
+  ``running`` count of ``/proc/loadavg``, minimum of a few samples, less this process's own
+  running threads), never more than ``torch.get_num_threads()`` and never fewer than 1. The
+  harness divides the same count among its workers.
+* block-parallel work (the exact kernels, :func:`parallel_map`, :func:`blockwise`) has no
+  barriers: a descheduled worker delays only its own block, so it uses :func:`block_threads`,
+  ``NTKBENCH_THREADS`` or every core it may run on (capped by ``torch.get_num_threads()``, so a
+  harness worker's share holds), each worker with one torch thread (measured: with one busy
+  process on 2 cores, 2 workers ran the CNTK 1.7x faster than 1).
 """
 
 from __future__ import annotations
@@ -130,6 +133,15 @@ def default_threads(jobs: int = 1) -> int:
     return max(1, min(free_cores(), torch.get_num_threads()) // max(1, int(jobs)))
 
 
+def block_threads() -> int:
+    """Workers for block-parallel work: ``NTKBENCH_THREADS`` if set, else the cores of this
+    process's affinity mask, capped by ``torch.get_num_threads()``; at least 1."""
+    fixed = env_threads()
+    if fixed is not None:
+        return fixed
+    return max(1, min(available_cores(), torch.get_num_threads()))
+
+
 @contextmanager
 def torch_threads(threads: int | None = None) -> Iterator[int]:
     """Run the body with ``torch.set_num_threads(threads)`` (default: :func:`default_threads`),
@@ -147,13 +159,13 @@ def torch_threads(threads: int | None = None) -> Iterator[int]:
 
 def parallel_map(fn: Callable[[T], R], items: Iterable[T], threads: int | None = None) -> list[R]:
     """``[fn(item) for item in items]``, computed by ``threads`` workers (default:
-    :func:`default_threads`) that each take the next item when done, with one torch thread each.
+    :func:`block_threads`) that each take the next item when done, with one torch thread each.
 
     Torch releases the GIL in its operations, so blocks of tensor work run in parallel; without
     barriers between blocks a descheduled worker delays only its own block.
     """
     todo = list(items)
-    n = default_threads() if threads is None else max(1, int(threads))
+    n = block_threads() if threads is None else max(1, int(threads))
     n = min(n, len(todo))
     if n <= 1:
         with torch_threads(1):
@@ -164,12 +176,12 @@ def parallel_map(fn: Callable[[T], R], items: Iterable[T], threads: int | None =
 
 def blockwise(fn: Callable[..., R]) -> Callable[..., R]:
     """Decorator of block-parallel functions with a ``threads`` keyword: resolve it by the rule
-    (None: :func:`default_threads`) and run the whole function with one torch thread, so that its
+    (None: :func:`block_threads`) and run the whole function with one torch thread, so that its
     only parallelism is the blocks of :func:`parallel_map` (small setup operations with several
     torch threads stall for many milliseconds on a loaded machine)."""
     @functools.wraps(fn)
     def wrapper(*args, threads: int | None = None, **kwargs):
-        n = default_threads() if threads is None else max(1, int(threads))
+        n = block_threads() if threads is None else max(1, int(threads))
         with torch_threads(1):
             return fn(*args, threads=n, **kwargs)
     return wrapper

@@ -76,3 +76,26 @@ def test_parallel_map_keeps_order_uses_workers_and_one_torch_thread_each():
     assert {n for _, n in seen} == {1}
     assert torch.get_num_threads() == 4
     assert threads.parallel_map(work, [], threads=2) == []
+
+
+def test_block_parallel_work_uses_every_core_without_barriers(monkeypatch):
+    monkeypatch.setattr(threads, "available_cores", lambda: 2)
+    monkeypatch.setattr(threads, "busy_elsewhere", lambda: 1)       # one busy process
+    assert threads.default_threads() == 1                             # torch's own threads: the free core
+    assert threads.block_threads() == 2                               # blocks: both cores
+    torch.set_num_threads(1)                                          # e.g. a harness worker's share
+    assert threads.block_threads() == 1
+    monkeypatch.setenv(threads.ENV, "3")
+    assert threads.block_threads() == 3
+
+
+def test_blockwise_resolves_threads_and_runs_at_one_torch_thread(monkeypatch):
+    monkeypatch.setattr(threads, "available_cores", lambda: 3)
+
+    @threads.blockwise
+    def work(*, threads: int):
+        return threads, torch.get_num_threads()
+
+    assert work() == (3, 1)
+    assert work(threads=2) == (2, 1)
+    assert torch.get_num_threads() == 4

@@ -391,8 +391,9 @@ _HW_DOC = """
         top). Blocks that stay in the CPU's L2/L3 cache measured fastest (8×8 images: 5×5 image
         pairs per block; 32×32: one pair); at least one pair is computed whatever the budget.
     threads : int, optional
-        Blocks computed in parallel on CPU, each with one torch thread; default: the thread rule
-        of :mod:`ntkbench.threads` (``NTKBENCH_THREADS``, else the cores free now).
+        Blocks computed in parallel on CPU, each with one torch thread; default:
+        :func:`ntkbench.threads.block_threads` (``NTKBENCH_THREADS``, else every core this process
+        may use, capped by ``torch.get_num_threads()``).
 """
 
 

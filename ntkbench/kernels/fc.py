@@ -108,8 +108,9 @@ def fc_kernel(
         Rows and columns per block; working memory is about 6 × block_size² × itemsize per
         thread (blocks that stay in the CPU cache run fastest: 256 measured 5-10% faster than 512).
     threads : int, optional
-        Blocks computed in parallel on CPU, each with one torch thread; default: the thread rule
-        of :mod:`ntkbench.threads` (``NTKBENCH_THREADS``, else the cores free now).
+        Blocks computed in parallel on CPU, each with one torch thread; default:
+        :func:`ntkbench.threads.block_threads` (``NTKBENCH_THREADS``, else every core this process
+        may use, capped by ``torch.get_num_threads()``).
 
     Returns
     -------
