@@ -102,11 +102,14 @@ class FCKernel:
             dtype = torch.float64 if implementation.endswith("64") else torch.float32
             fc_kernel(self.x, depth=3, get=("nngp", "ntk"), dtype=dtype)
 
+    def peakmem_gram(self, implementation: str) -> None:
+        self.time_gram(implementation)
+
 
 class CNTKPairs:
     """CNTK-GAP (ReLU, 4×4 VALID filters, first/last layers fixed) of a block of image pairs."""
 
-    params = [["ntkbench_float64", "naive_dp_float32"], [16, 32], [3, 5]]
+    params = [["ntkbench_float64", "ntkbench_float32", "naive_dp_float32"], [16, 32], [3, 5]]
     param_names = ["implementation", "image_side", "depth"]
     timeout = 600
 
@@ -128,7 +131,12 @@ class CNTKPairs:
                 for y, dy in zip(self.tb, self.db):
                     naive_cntk_pair(x, y, dx, dy, depth, 4)
         else:
-            cntk_kernel(self.a, self.b, depth=depth, filter_size=4, padding="valid", fix_first_last=True)
+            dtype = torch.float64 if implementation.endswith("64") else torch.float32
+            cntk_kernel(self.a, self.b, depth=depth, filter_size=4, padding="valid", fix_first_last=True,
+                        dtype=dtype)
+
+    def peakmem_block(self, implementation: str, side: int, depth: int) -> None:
+        self._run(implementation, depth)
 
     def time_block(self, implementation: str, side: int, depth: int) -> None:
         self._run(implementation, depth)

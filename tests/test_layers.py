@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: The layer of each part of the library (top-level modules and subpackages of ``ntkbench``).
 LAYERS = {
-    "arch": 0, "contracts": 0,
+    "arch": 0, "contracts": 0, "threads": 0,
     "ntkbench": 1,  # the package's own __init__ (version, re-exports)
     "sketches": 2, "kernels": 2, "data": 2,
     "features": 3, "solvers": 3,

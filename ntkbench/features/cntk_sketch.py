@@ -17,6 +17,7 @@ from ntkbench.features._base import BaseNTKFeatures
 from ntkbench.features._conv_sketch import ConvArch, ConvSketchMap
 from ntkbench.features._overflow import check_features_finite, check_row_norms
 from ntkbench.sketches import check_device
+from ntkbench.threads import torch_threads
 
 
 AUTO_BATCH_NUMBERS = 2 ** 22
@@ -207,7 +208,7 @@ class CNTKSketch(BaseNTKFeatures):
         size = self.batch_size
         if size == "auto":
             size = max(1, AUTO_BATCH_NUMBERS // (self.map_.pixels[0] * self.n_components))
-        with torch.no_grad():
+        with torch.no_grad(), torch_threads():       # the thread rule of ntkbench.threads
             for start in range(0, X.shape[0], size):
                 batch = torch.from_numpy(np.ascontiguousarray(X[start:start + size])).to(self.device_)
                 features = self.map_(batch)

@@ -31,6 +31,7 @@ from ntkbench.harness.registry import discover, project_root
 from ntkbench.harness.rows import make_row
 from ntkbench.harness.suite import Cell
 from ntkbench.harness.timing import use_exact_allocation
+from ntkbench.threads import default_threads
 
 _POLL_SECONDS = 0.5
 #: The event topic on which a worker announces that it starts a cell (its time limit starts then).
@@ -70,10 +71,10 @@ def run_on_dask(todo: list[Cell], suite: str, scheduler: str, *, jobs: int, devi
             raise SchedulerError(f"no Dask scheduler answers at {scheduler} ({exc}); start one with `dask scheduler` "
                           "and workers with `dask worker ADDRESS`") from None
     try:
-        per_host = _threads_per_host(client, threads)
+        per_host = _workers_per_host(client)
         root = str(project_root())
-        futures = {client.submit(_run_cell, cell.to_payload(), root, suite, str(cache_dir), device, per_host,
-                                 key=f"ntkbench-cell-{cell.key}-{time.monotonic_ns()}", pure=False): cell
+        futures = {client.submit(_run_cell, cell.to_payload(), root, suite, str(cache_dir), device, threads,
+                                 per_host, key=f"ntkbench-cell-{cell.key}-{time.monotonic_ns()}", pure=False): cell
                    for cell in todo}
         started: dict[str, tuple[float, str]] = {}  # key -> (when, worker) of its latest start
 
@@ -133,20 +134,18 @@ def _restart(client: Any, worker: str) -> None:
         pass
 
 
-def _threads_per_host(client: Any, threads: int | None) -> dict[str, int]:
-    """Torch/BLAS threads for the cells of each host: ``threads``, or the host's cores divided
-    among its workers."""
-    workers = client.scheduler_info(n_workers=-1)["workers"].values()
-    hosts: dict[str, list[int]] = {}
-    for info in workers:
-        hosts.setdefault(info["host"], []).append(info.get("nthreads", 1))
-    cores = os.cpu_count() or 1
-    return {host: threads or max(1, cores // len(counts)) for host, counts in hosts.items()}
+def _workers_per_host(client: Any) -> dict[str, int]:
+    """How many workers of the cluster run on each host (they share its cores)."""
+    hosts: dict[str, int] = {}
+    for info in client.scheduler_info(n_workers=-1)["workers"].values():
+        hosts[info["host"]] = hosts.get(info["host"], 0) + 1
+    return hosts
 
 
-def _run_cell(payload: dict[str, Any], root: str, suite: str, cache_dir: str, device: str,
+def _run_cell(payload: dict[str, Any], root: str, suite: str, cache_dir: str, device: str, threads: int | None,
               per_host: dict[str, int]) -> dict[str, Any]:
-    """Run one cell inside a Dask worker and return its row."""
+    """Run one cell inside a Dask worker and return its row; torch/BLAS threads: ``threads``, else
+    the thread rule of :mod:`ntkbench.threads` with the host's cores shared among its workers."""
     import torch
     from distributed import get_worker
     from threadpoolctl import threadpool_limits
@@ -155,7 +154,7 @@ def _run_cell(payload: dict[str, Any], root: str, suite: str, cache_dir: str, de
     use_exact_allocation()
     worker = get_worker()
     worker.log_event(_STARTED_TOPIC, {"key": worker.get_current_task(), "worker": worker.address})
-    threads = per_host.get(worker.address.split("://")[-1].rsplit(":", 1)[0], 1)
+    threads = threads or default_threads(per_host.get(worker.address.split("://")[-1].rsplit(":", 1)[0], 1))
     torch.set_num_threads(threads)
     with threadpool_limits(threads):
         return execute_cell(Cell.from_payload(payload), _registry(root), suite=suite, cache_dir=Path(cache_dir),

@@ -26,6 +26,7 @@ from ntkbench.harness.rows import make_row
 from ntkbench.harness.store import Store
 from ntkbench.harness.suite import Cell, Suite
 from ntkbench.harness.timing import use_exact_allocation
+from ntkbench.threads import default_threads
 
 _POLL_SECONDS = 0.5
 #: Time a new worker may take to start (imports) before its first cell's clock starts.
@@ -50,7 +51,8 @@ class RunOptions:
     progress : bool, default=True
         Show a progress bar.
     threads : int, optional
-        Torch/BLAS threads per worker; default: the cores divided among the workers.
+        Torch/BLAS threads per worker; default: the thread rule of :mod:`ntkbench.threads`
+        (``NTKBENCH_THREADS``, else the cores free now) divided among the workers.
     scheduler : str, optional
         Run the cells on a Dask cluster: the address of its scheduler (``tcp://HOST:PORT``), or
         ``"local"`` for a local cluster of ``jobs`` worker processes (:mod:`ntkbench.harness.dask_runner`).
@@ -186,7 +188,7 @@ def _run_in_workers(todo: list[Cell], suite: str, options: RunOptions, cache_dir
                     memory_limit: float, record: Callable[[dict[str, Any]], None]) -> None:
     ctx = mp.get_context("spawn")  # fork is unsafe with torch and BLAS thread pools
     jobs = min(options.jobs, len(todo))
-    threads = options.threads or max(1, (os.cpu_count() or 1) // jobs)
+    threads = options.threads or default_threads(jobs)
 
     def start() -> _Worker:
         return _Worker(ctx, suite, cache_dir, options.device, threads)

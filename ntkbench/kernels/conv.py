@@ -1,11 +1,13 @@
 """Exact convolutional NTK / NNGP (CNTK-GAP, CNTK-V, Myrtle) by the pixel-pair dynamic program.
 
 Every quantity is a pixel-pair tensor T[p, p′] between two images. For a block of b1 × b2 image
-pairs the tensors have shape (b1, b2, H, H′, W, W′), so the activation is one batched elementwise
-pass and the convolution ("patch sum" over aligned f × f offsets, Arora et al.'s tr over
-D_{ij,i′j′}) is a sum of 2f shifted slices, the first f of them over contiguous W × W′ slabs. The
-first layer is an im2col matrix product. Small blocks (default: one image pair per block side
-of 1-2 images) keep the working set in the CPU cache.
+pairs the tensors have shape (b1, b2, H, W, H′, W′): for each pair a (pixels × pixels′) matrix, so
+the activation is one batched elementwise pass whose per-pixel variances broadcast as a column
+and a row, and the convolution ("patch sum" over aligned f × f offsets, Arora et al.'s tr over
+D_{ij,i′j′}) is a sum of 2f shifted slices. The first layer is an im2col matrix product whose
+result already has this layout. Small blocks (default: one image pair per block side of 1-2
+images) keep the working set in the CPU cache; blocks run in parallel
+(:func:`ntkbench.threads.parallel_map`).
 
 Conventions (``../shared/spec/algorithms.md`` §1.3, Arora et al. 2019, generalised):
 
@@ -23,15 +25,18 @@ Arora et al.'s ``CNTK.py --gap yes --fix yes`` with their ``depth`` = L + 1.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import torch
 import torch.nn.functional as F
 
+from ntkbench.kernels import _conv_relu
 from ntkbench.kernels._tensor import check_depth, check_stds, package, parse_get, resolve_dtype, to_tensor
 from ntkbench.kernels.duals import DualActivation
 from ntkbench.kernels.registry import get_activation
+from ntkbench.threads import blockwise, parallel_map
 
 Tensor = torch.Tensor
 PADDINGS = ("same", "valid")
@@ -78,19 +83,24 @@ def _out_size(n: int, f: int, padding: str) -> int:
     return n if padding == "same" else n - f + 1
 
 
-def _patchsum_axes(t: Tensor, ax1: int, ax2: int, f: int, padding: str) -> Tensor:
-    """out[i, i′] = Σ_a t[i + a − lo, i′ + a − lo] along the axis pair (ax1, ax2), zero outside."""
+def _patchsum_axes(t: Tensor, ax1: int, ax2: int, f: int, padding: str,
+                   take: Callable[[tuple[int, ...]], Tensor] | None = None) -> Tensor:
+    """out[i, i′] = Σ_a t[i + a − lo, i′ + a − lo] along the axis pair (ax1, ax2), zero outside;
+    ``take(shape)`` supplies the output tensor (default: a new one)."""
     n = t.shape[ax1]
     lo, _ = _pads(f, padding)
+    m = n - f + 1 if padding == "valid" else n
+    shape = list(t.shape)
+    shape[ax1] = shape[ax2] = m
+    out = take(tuple(shape)) if take is not None else t.new_empty(shape)
     if padding == "valid":
-        m = n - f + 1
         if f == 1:
-            return t.clone()
-        out = torch.add(t.narrow(ax1, 0, m).narrow(ax2, 0, m), t.narrow(ax1, 1, m).narrow(ax2, 1, m))
+            return out.copy_(t)
+        torch.add(t.narrow(ax1, 0, m).narrow(ax2, 0, m), t.narrow(ax1, 1, m).narrow(ax2, 1, m), out=out)
         for a in range(2, f):
             out += t.narrow(ax1, a, m).narrow(ax2, a, m)
         return out
-    out = t.clone()                                  # the a = lo (zero-shift) term
+    out.copy_(t)                                     # the a = lo (zero-shift) term
     for a in range(f):
         s = a - lo
         if s == 0:
@@ -103,21 +113,29 @@ def _patchsum_axes(t: Tensor, ax1: int, ax2: int, f: int, padding: str) -> Tenso
     return out
 
 
-def patchsum(t: Tensor, f: int, padding: str) -> Tensor:
-    """The f × f "conv" of a pixel-pair tensor of shape (b1, b2, H, H′, W, W′)."""
-    return _patchsum_axes(_patchsum_axes(t, 2, 3, f, padding), 4, 5, f, padding)
+def patchsum(t: Tensor, f: int, padding: str, take: Callable[[tuple[int, ...]], Tensor] | None = None,
+             give: Callable[[Tensor], None] | None = None) -> Tensor:
+    """The f × f "conv" of a pixel-pair tensor of shape (b1, b2, H, W, H′, W′); ``take`` supplies
+    the intermediate and output tensors and ``give`` takes the intermediate back (workspaces)."""
+    half = _patchsum_axes(t, 2, 4, f, padding, take)
+    out = _patchsum_axes(half, 3, 5, f, padding, take)
+    if give is not None:
+        give(half)
+    return out
 
 
 def _pool_pairs(t: Tensor, k: int) -> Tensor:
-    """k × k average pooling (stride k, VALID) of both images of a (b1, b2, H, H′, W, W′) tensor."""
-    b1, b2, h, w = t.shape[0], t.shape[1], t.shape[2] // k, t.shape[4] // k
-    t = t[:, :, :h * k, :h * k, :w * k, :w * k]
+    """k × k average pooling (stride k, VALID) of both images of a (b1, b2, H, W, H′, W′) tensor."""
+    b1, b2, h, w = t.shape[0], t.shape[1], t.shape[2] // k, t.shape[3] // k
+    t = t[:, :, :h * k, :w * k, :h * k, :w * k]
     return t.reshape(b1, b2, h, k, h, k, w, k, w, k).mean(dim=(3, 5, 7, 9))
 
 
-def _first_layer(x1: Tensor, x2: Tensor, f: int, padding: str, self_pairs: bool = False) -> Tensor:
-    """Σ⁽⁰⁾ without bias, by im2col: ⟨patch(x1, p), patch(x2, p′)⟩, shape (b1, b2, H, H′, W, W′);
-    with ``self_pairs`` each image only with itself: shape (b, 1, H, H′, W, W′)."""
+def _first_layer(x1: Tensor, x2: Tensor, f: int, padding: str, self_pairs: bool = False,
+                 take: Callable[[tuple[int, ...]], Tensor] | None = None) -> Tensor:
+    """Σ⁽⁰⁾ without bias, by im2col: ⟨patch(x1, p), patch(x2, p′)⟩, shape (b1, b2, H, W, H′, W′);
+    with ``self_pairs`` each image only with itself: shape (b, 1, H, W, H′, W′). ``take(shape)``
+    supplies the output where no permutation is needed (b2 = 1)."""
     lo, hi = _pads(f, padding)
     h, w = _out_size(x1.shape[2], f, padding), _out_size(x1.shape[3], f, padding)
 
@@ -128,16 +146,17 @@ def _first_layer(x1: Tensor, x2: Tensor, f: int, padding: str, self_pairs: bool 
 
     if self_pairs:
         c1 = cols(x1)
-        gram = torch.bmm(c1, c1.transpose(1, 2)).view(x1.shape[0], 1, h, w, h, w)
-        return gram.permute(0, 1, 2, 4, 3, 5).contiguous()
+        return torch.bmm(c1, c1.transpose(1, 2)).view(x1.shape[0], 1, h, w, h, w)
     c1 = cols(x1).reshape(-1, x1.shape[1] * f * f)
     c2 = c1 if x2 is x1 else cols(x2).reshape(-1, x2.shape[1] * f * f)
+    if take is not None and x2.shape[0] == 1:
+        return torch.mm(c1, c2.T, out=take((c1.shape[0], c2.shape[0]))).view(x1.shape[0], 1, h, w, h, w)
     gram = (c1 @ c2.T).view(x1.shape[0], h, w, x2.shape[0], h, w)
-    return gram.permute(0, 3, 1, 4, 2, 5).contiguous()
+    return gram.permute(0, 3, 1, 2, 4, 5).contiguous()        # a copy only when b2 > 1
 
 
 def _self_diag(t: Tensor) -> Tensor:
-    """Pixel variances of self pairs: t of shape (B, 1, H, H′, W, W′) -> (B, H, W)."""
+    """Pixel variances of self pairs: t of shape (B, 1, H, W, H′, W′) -> (B, H, W)."""
     return _pixel_diagonal(t)[:, 0]
 
 
@@ -145,13 +164,13 @@ def _views(v1: Tensor, v2: Tensor, self_pairs: bool, diagonal: bool) -> tuple[Te
     """Broadcastable variance views for pair tensors (or their pixel diagonals)."""
     if diagonal:                       # tensors (b1, b2, H, W)
         return v1[:, None], (v2[:, None] if self_pairs else v2[None])
-    q2 = v2[:, None, None, :, None, :] if self_pairs else v2[None, :, None, :, None, :]
-    return v1[:, None, :, None, :, None], q2
+    q2 = v2[:, None, None, None, :, :] if self_pairs else v2[None, :, None, None, :, :]
+    return v1[:, None, :, :, None, None], q2
 
 
 def _pixel_diagonal(t: Tensor) -> Tensor:
-    """(b1, b2, H, H′, W, W′) -> (b1, b2, H, W): entries with p = p′."""
-    return torch.diagonal(torch.diagonal(t, dim1=2, dim2=3), dim1=2, dim2=3)
+    """(b1, b2, H, W, H′, W′) -> (b1, b2, H, W): entries with p = p′."""
+    return torch.diagonal(torch.diagonal(t, dim1=2, dim2=4), dim1=2, dim2=3)
 
 
 def _run_plan(x1: Tensor, x2: Tensor, plan: Sequence[Layer], dual: DualActivation, *, w2: float, b2: float,
@@ -261,10 +280,11 @@ def _block_size(shape: Sequence[int], plan: Sequence[Layer], itemsize: int, max_
     return max(1, int(math.isqrt(max(1, int(max_bytes // per_pair)))))
 
 
+@blockwise
 def conv_plan_kernel(x1: Any, x2: Any | None, plan: Sequence[Layer], *, activation: str | DualActivation,
                      w_std: float, b_std: float, readout: str, fix_first_last: bool,
                      get: str | Sequence[str], dtype: Any, device: Any, block_size: int | None,
-                     max_block_bytes: float) -> Any:
+                     max_block_bytes: float, threads: int | None = None) -> Any:
     """Kernel of any conv/act/pool ``plan`` on images (n, C, H, W); the engine behind
     :func:`cntk_kernel` and :func:`myrtle_kernel` (see them for the parameters)."""
     w, b = check_stds(w_std, b_std)
@@ -293,6 +313,8 @@ def conv_plan_kernel(x1: Any, x2: Any | None, plan: Sequence[Layer], *, activati
             raise ValueError(f"images of shape {tuple(a.shape[1:])} are too small for this architecture "
                              f"(spatial size drops below 1 at a {layer.kind} layer)")
     want_ntk = "ntk" in names
+    first = plan[0]
+    pixels = _out_size(a.shape[2], first.size, first.padding) * _out_size(a.shape[3], first.size, first.padding)
     opts = dict(w2=w * w, b2=b * b, readout=readout, fix=bool(fix_first_last), want_ntk=want_ntk,
                 want_nngp="nngp" in names)
     bs = int(block_size) if block_size else _block_size(a.shape, plan, a.element_size(), max_block_bytes)
@@ -311,23 +333,47 @@ def conv_plan_kernel(x1: Any, x2: Any | None, plan: Sequence[Layer], *, activati
     nngp_out = torch.empty((n1, n2), dtype=dt, device=a.device) if "nngp" in names else None
     ntk_out = torch.empty((n1, n2), dtype=dt, device=a.device) if want_ntk else None
     want_nngp = nngp_out is not None
+
+    fast = _conv_relu.applies(dual, plan)
+    workspaces = threading.local()
+
+    def pair_block(ri: slice, rj: slice) -> tuple[Tensor | None, Tensor | None]:
+        if not fast:
+            return _run_plan(a[ri], c[rj], plan, dual, **opts, self_pairs=False,
+                             variances=([v[ri] for v in v1], [v[rj] for v in v2]))[:2]
+        ws = getattr(workspaces, "ws", None)
+        if ws is None:
+            ws = workspaces.ws = _conv_relu.Workspace(bs * bs * pixels * pixels, dt, a.device)
+        ws.reset()
+        first = plan[0]
+        sigma = _first_layer(a[ri], c[rj], first.size, first.padding, take=ws.take)
+        if b * b:
+            sigma.add_(b * b)
+        return _conv_relu.relu_block(sigma, plan, dual, [v[ri] for v in v1], [v[rj] for v in v2], ws,
+                                     **opts, patchsum=patchsum, pixel_diagonal=_pixel_diagonal)
+
+    def run(block: tuple[slice, slice]) -> None:
+        ri, rj = block
+        sig, th = pair_block(ri, rj)
+        for out, val, wanted in ((nngp_out, sig, want_nngp), (ntk_out, th, want_ntk)):
+            if not wanted:
+                continue
+            if symmetric and ri == rj:
+                val = (val + val.T) / 2
+            out[ri, rj] = val
+            if symmetric and ri != rj:
+                out[rj, ri] = val.T
+
+    blocks = [(slice(i, min(i + bs, n1)), slice(j, min(j + bs, n2)))
+              for i in range(0, n1, bs) for j in range(i if symmetric else 0, n2, bs)]
     with torch.no_grad():
         v1 = self_variances(a)
         v2 = v1 if symmetric else self_variances(c)
-        for i in range(0, n1, bs):
-            ri = slice(i, min(i + bs, n1))
-            for j in range(i if symmetric else 0, n2, bs):
-                rj = slice(j, min(j + bs, n2))
-                sig, th, _ = _run_plan(a[ri], c[rj], plan, dual, **opts, self_pairs=False,
-                                       variances=([v[ri] for v in v1], [v[rj] for v in v2]))
-                for out, val, wanted in ((nngp_out, sig, want_nngp), (ntk_out, th, want_ntk)):
-                    if not wanted:
-                        continue
-                    if symmetric and i == j:
-                        val = (val + val.T) / 2
-                    out[ri, rj] = val
-                    if symmetric and j != i:
-                        out[rj, ri] = val.T
+        if a.device.type == "cpu":
+            parallel_map(run, blocks, threads)
+        else:
+            for block in blocks:
+                run(block)
     return package({"nngp": nngp_out, "ntk": ntk_out}, get, as_numpy)
 
 
@@ -344,6 +390,10 @@ _HW_DOC = """
         Working-memory budget of one block (about 10 pixel-pair tensors; the output matrix comes on
         top). Blocks that stay in the CPU's L2/L3 cache measured fastest (8×8 images: 5×5 image
         pairs per block; 32×32: one pair); at least one pair is computed whatever the budget.
+    threads : int, optional
+        Blocks computed in parallel on CPU, each with one torch thread; default:
+        :func:`ntkbench.threads.block_threads` (``NTKBENCH_THREADS``, else every core this process
+        may use, capped by ``torch.get_num_threads()``).
 """
 
 
@@ -364,6 +414,7 @@ def cntk_kernel(
     device: str | torch.device | None = None,
     block_size: int | None = None,
     max_block_bytes: float = 10 * 2 ** 20,
+    threads: int | None = None,
 ) -> Any:
     """Exact CNTK / CNN-GP of a network of ``depth`` [conv f×f, activation] layers and a readout.
 
@@ -413,7 +464,7 @@ def cntk_kernel(
     return conv_plan_kernel(x1, x2, cntk_plan(depth, int(filter_size), padding), activation=activation,
                             w_std=w_std, b_std=b_std, readout=pooling, fix_first_last=fix_first_last,
                             get=get, dtype=dtype, device=device, block_size=block_size,
-                            max_block_bytes=max_block_bytes)
+                            max_block_bytes=max_block_bytes, threads=threads)
 
 
 def myrtle_kernel(
@@ -430,6 +481,7 @@ def myrtle_kernel(
     device: str | torch.device | None = None,
     block_size: int | None = None,
     max_block_bytes: float = 10 * 2 ** 20,
+    threads: int | None = None,
 ) -> Any:
     """Exact NTK / NNGP of the Myrtle-5/7/10 networks (3×3 SAME convs, average pooling).
 
@@ -452,4 +504,5 @@ def myrtle_kernel(
     """
     return conv_plan_kernel(x1, x2, myrtle_plan(depth), activation=activation, w_std=w_std, b_std=b_std,
                             readout="gap", fix_first_last=fix_first_last, get=get, dtype=dtype,
-                            device=device, block_size=block_size, max_block_bytes=max_block_bytes)
+                            device=device, block_size=block_size, max_block_bytes=max_block_bytes,
+                            threads=threads)

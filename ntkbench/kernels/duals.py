@@ -34,8 +34,8 @@ def _fmt(value: float) -> str:
 
 
 def _ufunc_(t: Tensor, np_fn: Callable, torch_fn: Callable) -> Tensor:
-    """Apply an elementwise function in place; on CPU through numpy, whose float64 arccos and sqrt
-    are 2-3x faster than torch's here (measured with torch 2.13 on AMD EPYC)."""
+    """Apply an elementwise function in place; on CPU through numpy, whose sqrt is about 2x faster
+    than torch's here (measured with torch 2.13 on AMD EPYC)."""
     if t.device.type == "cpu" and t.is_contiguous() and not t.requires_grad:
         arr = t.numpy()
         np_fn(arr, out=arr)
@@ -43,23 +43,20 @@ def _ufunc_(t: Tensor, np_fn: Callable, torch_fn: Callable) -> Tensor:
     return torch_fn(t)
 
 
-def _ufunc(t: Tensor, np_fn: Callable, torch_fn: Callable) -> Tensor:
-    """Out-of-place version of :func:`_ufunc_`."""
-    if t.device.type == "cpu" and t.is_contiguous() and not t.requires_grad:
-        out = torch.empty_like(t)
-        np_fn(t.numpy(), out=out.numpy())
-        return out
-    return torch_fn(t)
-
-
 def acos_(t: Tensor) -> Tensor:
-    """In-place arccos."""
-    return _ufunc_(t, np.arccos, torch.Tensor.acos_)
+    """In-place arccos (torch's: 3-5x faster than numpy's on CPU, measured with torch 2.13 on AMD
+    EPYC with AVX2, float32 and float64)."""
+    return t.acos_()
 
 
 def sqrt_(t: Tensor) -> Tensor:
     """In-place square root."""
     return _ufunc_(t, np.sqrt, torch.Tensor.sqrt_)
+
+
+def one_minus_(t: Tensor) -> Tensor:
+    """In place t ← 1 − t (one pass)."""
+    return _ufunc_(t, lambda a, out: np.subtract(1.0, a, out=out), lambda x: x.neg_().add_(1.0))
 
 
 def _inv(root: Tensor) -> Tensor:
@@ -157,10 +154,9 @@ class ABReLU(DualActivation):
         # The cosine is formed negated (ρn = −ρ), so that φ = π − arccos ρ = arccos ρn needs no
         # extra pass, and π κ1(ρ) = √(1 − ρn²) − ρn φ.
         r1, r2, rho = cosine(q1, q2, c, sign=-1.0)
-        phi = _ufunc(rho, np.arccos, torch.acos)
+        phi = torch.acos(rho)
         k1 = torch.mul(rho, rho)
-        _ufunc_(k1, lambda a, out: np.subtract(1.0, a, out=out), lambda t: t.neg_().add_(1.0))
-        sqrt_(k1).addcmul_(rho, phi, value=-1.0)
+        sqrt_(one_minus_(k1)).addcmul_(rho, phi, value=-1.0)
         del rho
         gain = scale * (self.a - self.b) ** 2 / (2.0 * _PI)
         ab = scale * self.a * self.b

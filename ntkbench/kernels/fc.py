@@ -11,8 +11,10 @@ import torch
 from ntkbench.kernels._tensor import (
     check_depth, check_stds, package, parse_get, resolve_dtype, to_tensor,
 )
+from ntkbench.kernels._fc_relu import CosineRecursion
 from ntkbench.kernels.duals import DualActivation
 from ntkbench.kernels.registry import get_activation
+from ntkbench.threads import blockwise, parallel_map
 
 Tensor = torch.Tensor
 
@@ -46,6 +48,7 @@ def _fc_block(x1: Tensor, x2: Tensor, v1: list[Tensor], v2: list[Tensor], dual: 
     return sigma, theta
 
 
+@blockwise
 def fc_kernel(
     x1: Any,
     x2: Any | None = None,
@@ -57,7 +60,8 @@ def fc_kernel(
     get: str | Sequence[str] = "ntk",
     dtype: Any = torch.float64,
     device: str | torch.device | None = None,
-    block_size: int = 512,
+    block_size: int = 256,
+    threads: int | None = None,
 ) -> Any:
     """NNGP and/or NTK of a depth-``depth`` fully-connected network.
 
@@ -85,7 +89,9 @@ def fc_kernel(
     x1 : array-like or Tensor of shape (n1, d)
         Inputs anywhere in R^d (not only on the sphere).
     x2 : array-like or Tensor of shape (n2, d), optional
-        Defaults to ``x1``; then only the upper block triangle is computed and mirrored.
+        Defaults to ``x1``; then only the upper block triangle is computed and mirrored. For
+        (a, b)-ReLUs (ReLU, leaky ReLU, abs) without bias the recursion runs on cosines alone
+        (:mod:`ntkbench.kernels._fc_relu`).
     depth : int
         Number of hidden (activation) layers L >= 1.
     activation : str or DualActivation, default="relu"
@@ -98,9 +104,13 @@ def fc_kernel(
     dtype : torch dtype or str, default=torch.float64
     device : str or torch.device, optional
         Where to compute; default: the device of ``x1`` (CPU for numpy inputs).
-    block_size : int, default=512
-        Rows and columns per block; working memory is about 6 × block_size² × itemsize (blocks
-        that stay in the CPU cache run fastest).
+    block_size : int, default=256
+        Rows and columns per block; working memory is about 6 × block_size² × itemsize per
+        thread (blocks that stay in the CPU cache run fastest: 256 measured 5-10% faster than 512).
+    threads : int, optional
+        Blocks computed in parallel on CPU, each with one torch thread; default:
+        :func:`ntkbench.threads.block_threads` (``NTKBENCH_THREADS``, else every core this process
+        may use, capped by ``torch.get_num_threads()``).
 
     Returns
     -------
@@ -138,25 +148,45 @@ def fc_kernel(
     v1 = fc_layer_variances((a * a).sum(1) + b2, dual, depth, w, b)
     v2 = v1 if symmetric else fc_layer_variances((c * c).sum(1) + b2, dual, depth, w, b)
     n1, n2 = a.shape[0], c.shape[0]
-    nngp_out = torch.empty((n1, n2), dtype=dt, device=a.device)
+    want_nngp = "nngp" in names
+    nngp_out = torch.empty((n1, n2), dtype=dt, device=a.device) if want_nngp else None
     ntk_out = torch.empty((n1, n2), dtype=dt, device=a.device) if want_ntk else None
+    outs = [(out, k) for k, out in enumerate((nngp_out, ntk_out)) if out is not None]
     bs = int(block_size)
+    if CosineRecursion.applies(dual, b2):
+        fast = CosineRecursion(dual, w, depth)
+        r1 = v1[0].sqrt()
+        r2 = r1 if symmetric else v2[0].sqrt()
+        u1 = a / torch.where(r1 > 0, r1, 1.0)[:, None]
+        u2 = u1 if symmetric else c / torch.where(r2 > 0, r2, 1.0)[:, None]
+        col, row = r1[:, None] * -fast.scale, r2[None, :]
+
+        def compute(ri: slice, rj: slice) -> tuple[Tensor, Tensor | None]:
+            rn, nu = fast.block(u1[ri], u2[rj], want_ntk)            # −ρᴸ, −τᴸ
+            return tuple(t.mul_(col[ri]).mul_(row[:, rj]) if wanted else None
+                         for t, wanted in ((rn, want_nngp), (nu, want_ntk)))
+    else:
+        def compute(ri: slice, rj: slice) -> tuple[Tensor, Tensor | None]:
+            return _fc_block(a[ri], c[rj], [v[ri] for v in v1], [v[rj] for v in v2], dual, w2, b2, want_ntk)
+
+    def run(block: tuple[slice, slice]) -> None:
+        ri, rj = block
+        results = compute(ri, rj)
+        for out, k in outs:
+            val = results[k]
+            if symmetric and ri == rj:          # exact symmetry despite rounding (e.g. in BLAS)
+                val = (val + val.T) / 2
+            out[ri, rj] = val
+            if symmetric and ri != rj:
+                out[rj, ri] = val.T
+
+    blocks = [(slice(i, min(i + bs, n1)), slice(j, min(j + bs, n2)))
+              for i in range(0, n1, bs) for j in range(i if symmetric else 0, n2, bs)]
     with torch.no_grad():
-        for i in range(0, n1, bs):
-            ri = slice(i, min(i + bs, n1))
-            for j in range(i if symmetric else 0, n2, bs):
-                rj = slice(j, min(j + bs, n2))
-                sig, th = _fc_block(a[ri], c[rj], [v[ri] for v in v1], [v[rj] for v in v2],
-                                    dual, w2, b2, want_ntk)
-                if symmetric and j == i:      # exact symmetry despite rounding (e.g. in BLAS)
-                    sig = (sig + sig.T) / 2
-                    th = (th + th.T) / 2 if want_ntk else None
-                nngp_out[ri, rj] = sig
-                if want_ntk:
-                    ntk_out[ri, rj] = th
-                if symmetric and j != i:
-                    nngp_out[rj, ri] = sig.T
-                    if want_ntk:
-                        ntk_out[rj, ri] = th.T
+        if a.device.type == "cpu":
+            parallel_map(run, blocks, threads)
+        else:
+            for block in blocks:
+                run(block)
     return package({"nngp": nngp_out, "ntk": ntk_out}, get, as_numpy)
 

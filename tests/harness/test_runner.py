@@ -186,3 +186,14 @@ def test_sigkill_midway_then_rerun_finds_every_cell_exactly_once(toy_root, write
     for row in after:  # rows finished before the kill were not recomputed
         if row["key"] in before:
             assert row["finished_at"] == before[row["key"]]["finished_at"]
+
+
+@pytest.mark.parametrize("setting, jobs, expected", [("1", 1, 1), ("2", 2, 2)])
+def test_worker_threads_follow_the_thread_rule(toy_root, write_suite, tmp_path, monkeypatch, setting, jobs,
+                                               expected):
+    # NTKBENCH_THREADS is the rule's explicit setting; the workers record the torch threads they ran with.
+    monkeypatch.setenv("NTKBENCH_THREADS", setting)
+    path = write_suite("s", SUITE.replace("seeds = [0, 1]", "seeds = [0]"))
+    _, summary, rows = _run(path, tmp_path / "t.sqlite", toy_root, jobs=jobs)
+    assert summary.counts() == {"ok": 6}
+    assert {row["environment"]["threads"] for row in rows} == {expected}
