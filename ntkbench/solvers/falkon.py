@@ -1,0 +1,214 @@
+"""FALKON: Nyström kernel ridge regression solved by preconditioned conjugate gradients.
+
+Rudi, Carratino & Rosasco (2017) minimise (1/n)‖K_nM α − y‖² + λ αᵀ K_MM α over the coefficients
+α of m centres. The normal equations H α = K_nMᵀ y / n, H = K_nMᵀ K_nM / n + λ K_MM, are solved by
+conjugate gradients on BᵀHB β = Bᵀ K_nMᵀ y / n with the preconditioner B = T⁻¹ A⁻¹ / √n, where
+Tᵀ T = K_MM and Aᵀ A = T Tᵀ / m + λ I (two m × m Cholesky factors). Each iteration needs one
+product K_nMᵀ (K_nM u), computed over blocks of rows of X whose kernel block is formed, used and
+dropped: memory O(m² + block · m), never n × m or n × n.
+
+Written with torch because the ``falkon`` package (which does the same with CUDA kernels and
+out-of-core options) is not installable from the package index here; ``methods/falkon_package.py``
+uses it where it is.
+
+A kernel is any callable ``kernel(A, B) -> Tensor`` on row blocks (:mod:`ntkbench.solvers.landmarks`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+
+from ntkbench.solvers.landmarks import KernelFn
+
+
+@dataclass(frozen=True)
+class FalkonOptions:
+    """Hardware knobs of FALKON: they bound memory and never change the result beyond rounding.
+
+    Parameters
+    ----------
+    block_size : int, optional
+        Rows of X per kernel block. Default: as many as keep a block at ``max_block_numbers``.
+    max_block_numbers : int, default=2**22
+        Numbers in one block × centres kernel block when ``block_size`` is not given (32 MiB in
+        float64; the kernel's own temporaries come on top, a few times that for the NTK).
+    """
+
+    block_size: int | None = None
+    max_block_numbers: int = 2 ** 22
+
+    def rows(self, n_centres: int) -> int:
+        """Rows per block for ``n_centres`` centres."""
+        if self.block_size is not None:
+            if self.block_size < 1:
+                raise ValueError(f"block_size must be >= 1, got {self.block_size}")
+            return int(self.block_size)
+        return max(1, self.max_block_numbers // max(n_centres, 1))
+
+
+@dataclass
+class FalkonResult:
+    """Coefficients of the centres and how conjugate gradients went.
+
+    Attributes
+    ----------
+    coef : Tensor of shape (m, k)
+    n_iter : int
+        Conjugate-gradient iterations run.
+    residuals : list of float
+        Largest relative residual ‖r‖/‖r₀‖ over the target columns, after each iteration.
+    """
+
+    coef: torch.Tensor
+    n_iter: int
+    residuals: list[float] = field(default_factory=list)
+
+
+def falkon(X: torch.Tensor, Y: torch.Tensor, centres: torch.Tensor, kernel: KernelFn, ridge: float, *,
+           max_iter: int = 50, tol: float = 1e-8, options: FalkonOptions = FalkonOptions()) -> FalkonResult:
+    """Solve Nyström kernel ridge regression with FALKON.
+
+    Parameters
+    ----------
+    X : Tensor of shape (n, ...)
+        Training inputs; the dtype and device of the computation.
+    Y : Tensor of shape (n,) or (n, k)
+    centres : Tensor of shape (m, ...)
+        Nyström centres (landmarks), e.g. rows of X.
+    kernel : callable
+        ``kernel(A, B) -> Tensor`` of shape (len(A), len(B)).
+    ridge : float
+        λ > 0 of the objective (1/n)‖K_nM α − y‖² + λ αᵀ K_MM α (a ridge λ' on the unnormalised
+        squared loss is λ = λ'/n).
+    max_iter : int, default=50
+        Conjugate-gradient iterations at most; the paper's analysis needs about log(n) of them.
+    tol : float, default=1e-8
+        Stop when every column's residual has fallen by this factor.
+    options : FalkonOptions
+        Block size (memory bound).
+
+    Returns
+    -------
+    FalkonResult
+
+    References
+    ----------
+    A. Rudi, L. Carratino, L. Rosasco, "FALKON: An optimal large scale kernel method", NeurIPS 2017.
+    """
+    if not ridge > 0:
+        raise ValueError(f"ridge must be positive, got {ridge}")
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+    Y2 = Y[:, None] if Y.ndim == 1 else Y
+    if len(Y2) != len(X):
+        raise ValueError(f"X has {len(X)} rows but Y has {len(Y2)}")
+    n, m = len(X), len(centres)
+    rows = options.rows(m)
+    T, A = _preconditioner(centres, kernel, ridge)
+
+    def apply_b(u: torch.Tensor) -> torch.Tensor:  # √n · B u = T⁻¹ A⁻¹ u
+        return _solve(T, _solve(A, u))
+
+    def apply_bt(v: torch.Tensor) -> torch.Tensor:  # √n · Bᵀ v = A⁻ᵀ T⁻ᵀ v
+        return _solve(A, _solve(T, v, transpose=True), transpose=True)
+
+    def normal_operator(u: torch.Tensor) -> torch.Tensor:  # n · BᵀHB u
+        return apply_bt(_gram_product(X, centres, kernel, apply_b(u), rows) / n) + ridge * _solve(
+            A, _solve(A, u), transpose=True)
+
+    rhs = apply_bt(_cross_product(X, centres, kernel, Y2.to(X.dtype), rows) / n)
+    beta, n_iter, residuals = conjugate_gradients(normal_operator, rhs, max_iter=max_iter, tol=tol)
+    coef = apply_b(beta)
+    return FalkonResult(coef, n_iter, residuals)
+
+
+def nystrom_direct(X: torch.Tensor, Y: torch.Tensor, centres: torch.Tensor, kernel: KernelFn, ridge: float, *,
+                   options: FalkonOptions = FalkonOptions()) -> torch.Tensor:
+    """The same minimiser as :func:`falkon`, by forming H = K_nMᵀ K_nM / n + λ K_MM (m × m, in
+    blocks of rows) and solving H α = K_nMᵀ y / n directly: O(n m²) time, for small m."""
+    if not ridge > 0:
+        raise ValueError(f"ridge must be positive, got {ridge}")
+    Y2 = (Y[:, None] if Y.ndim == 1 else Y).to(X.dtype)
+    n, m = len(X), len(centres)
+    rows = options.rows(m)
+    H = ridge * kernel(centres, centres)
+    rhs = torch.zeros((m, Y2.shape[1]), dtype=X.dtype, device=X.device)
+    for start in range(0, n, rows):
+        block = kernel(X[start:start + rows], centres)
+        H += block.T @ block / n
+        rhs += block.T @ Y2[start:start + rows] / n
+    return torch.linalg.solve((H + H.T) / 2, rhs)
+
+
+def kernel_predict(X: torch.Tensor, centres: torch.Tensor, coef: torch.Tensor, kernel: KernelFn, *,
+                   options: FalkonOptions = FalkonOptions()) -> torch.Tensor:
+    """K(X, centres) · coef, in blocks of rows of X."""
+    rows = options.rows(len(centres))
+    return torch.cat([kernel(X[s:s + rows], centres) @ coef for s in range(0, len(X), rows)])
+
+
+def conjugate_gradients(operator: Callable[[torch.Tensor], torch.Tensor], rhs: torch.Tensor, *, max_iter: int,
+                        tol: float) -> tuple[torch.Tensor, int, list[float]]:
+    """Conjugate gradients for a symmetric positive definite ``operator``, one run per column of ``rhs``
+    (the columns share the operator's products, each has its own step sizes)."""
+    x = torch.zeros_like(rhs)
+    r = rhs.clone()
+    p = r.clone()
+    rs = (r * r).sum(0)
+    rs0 = rs.clamp(min=torch.finfo(rhs.dtype).tiny)
+    residuals: list[float] = []
+    for it in range(1, max_iter + 1):
+        Ap = operator(p)
+        curvature = (p * Ap).sum(0)
+        step = torch.where(curvature > 0, rs / curvature.clamp(min=torch.finfo(rhs.dtype).tiny),
+                           torch.zeros_like(rs))
+        x += step * p
+        r -= step * Ap
+        rs_new = (r * r).sum(0)
+        residuals.append(float(torch.sqrt(rs_new / rs0).max()))
+        if residuals[-1] <= tol:
+            return x, it, residuals
+        p = r + (rs_new / rs.clamp(min=torch.finfo(rhs.dtype).tiny)) * p
+        rs = rs_new
+    return x, max_iter, residuals
+
+
+def _preconditioner(centres: torch.Tensor, kernel: KernelFn, ridge: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Upper Cholesky factors T (Tᵀ T = K_MM + jitter) and A (Aᵀ A = T Tᵀ / m + λ I)."""
+    m = len(centres)
+    K = kernel(centres, centres)
+    K = (K + K.T) / 2
+    jitter = torch.finfo(K.dtype).eps * m * float(K.diagonal().mean().clamp(min=1.0))
+    eye = torch.eye(m, dtype=K.dtype, device=K.device)
+    T = torch.linalg.cholesky(K + jitter * eye, upper=True)
+    A = torch.linalg.cholesky(T @ T.T / m + ridge * eye, upper=True)
+    return T, A
+
+
+def _solve(U: torch.Tensor, v: torch.Tensor, *, transpose: bool = False) -> torch.Tensor:
+    """U⁻¹ v (or U⁻ᵀ v) for an upper-triangular U."""
+    if transpose:
+        return torch.linalg.solve_triangular(U.T, v, upper=False)
+    return torch.linalg.solve_triangular(U, v, upper=True)
+
+
+def _gram_product(X: torch.Tensor, centres: torch.Tensor, kernel: KernelFn, u: torch.Tensor,
+                  rows: int) -> torch.Tensor:
+    """K_nMᵀ (K_nM u), one block of rows at a time."""
+    out = torch.zeros_like(u)
+    for start in range(0, len(X), rows):
+        block = kernel(X[start:start + rows], centres)
+        out += block.T @ (block @ u)
+    return out
+
+
+def _cross_product(X: torch.Tensor, centres: torch.Tensor, kernel: KernelFn, Y: torch.Tensor,
+                   rows: int) -> torch.Tensor:
+    """K_nMᵀ Y, one block of rows at a time."""
+    out = torch.zeros((len(centres), Y.shape[1]), dtype=X.dtype, device=X.device)
+    for start in range(0, len(X), rows):
+        out += kernel(X[start:start + rows], centres).T @ Y[start:start + rows]
+    return out
