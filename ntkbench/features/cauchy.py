@@ -3,6 +3,7 @@ multivariate Cauchy distribution."""
 
 from __future__ import annotations
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -68,4 +69,4 @@ class LaplaceRandomFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         projection = X @ self.random_weights_ + self.random_offset_
-        return np.sqrt(2.0 / self.n_components) * np.cos(projection, out=projection)
+        return math.sqrt(2.0 / self.n_components) * np.cos(projection, out=projection)

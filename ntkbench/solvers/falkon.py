@@ -177,14 +177,19 @@ def conjugate_gradients(operator: Callable[[torch.Tensor], torch.Tensor], rhs: t
 
 
 def _preconditioner(centres: torch.Tensor, kernel: KernelFn, ridge: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Upper Cholesky factors T (Tᵀ T = K_MM + jitter) and A (Aᵀ A = T Tᵀ / m + λ I)."""
+    """Upper Cholesky factors T (Tᵀ T = K_MM + jitter) and A (Aᵀ A = T Tᵀ / m + λ I).
+
+    Built in place (the Cholesky factorisations read one triangle), so at most two m × m matrices
+    live at once besides a transient product: 3 m² numbers at the peak.
+    """
     m = len(centres)
-    K = kernel(centres, centres)
-    K = (K + K.T) / 2
-    jitter = torch.finfo(K.dtype).eps * m * float(K.diagonal().mean().clamp(min=1.0))
-    eye = torch.eye(m, dtype=K.dtype, device=K.device)
-    T = torch.linalg.cholesky(K + jitter * eye, upper=True)
-    A = torch.linalg.cholesky(T @ T.T / m + ridge * eye, upper=True)
+    T = kernel(centres, centres)
+    jitter = torch.finfo(T.dtype).eps * m * float(T.diagonal().mean().clamp(min=1.0))
+    T.diagonal().add_(jitter)
+    T = torch.linalg.cholesky(T, upper=True, out=T)
+    A = T @ T.T
+    A.div_(m).diagonal().add_(ridge)
+    A = torch.linalg.cholesky(A, upper=True, out=A)
     return T, A
 
 

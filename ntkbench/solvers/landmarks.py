@@ -78,7 +78,7 @@ def rls_landmarks(X: torch.Tensor, m: int, kernel: KernelFn, rng: np.random.Gene
     order, the nested prefixes of n, n/2, n/4 ... rows down to about ``oversample·m`` rows; the
     smallest is the first sample, with unit weights. Going back up, the scores of each prefix are
     estimated from the sample of the one below, and each row is kept with probability
-    p_i = min(1, oversample·m · l_i / Σ l) and weight 1/√p_i. At the full set, ``m`` rows are drawn
+    p_i = min(1, c·l_i), c such that Σ p_i = oversample·m, and weight 1/√p_i. At the full set, ``m`` rows are drawn
     without replacement with probability ∝ l_i. The kernel is evaluated on about
     2·n·oversample·m pairs in all, never on n × n.
 
@@ -92,8 +92,9 @@ def rls_landmarks(X: torch.Tensor, m: int, kernel: KernelFn, rng: np.random.Gene
     rng : numpy Generator
     ridge : float, optional
         Absolute λ of the leverage scores. Default: Musco & Musco's choice at each level, the mean
-        of the sample's kernel eigenvalues beyond the m largest (so that the statistical dimension
-        is about m), floored at 1e-10 of the mean diagonal.
+        of the weighted sample's kernel eigenvalues beyond the k = ⌈m/4⌉ largest (so that the
+        statistical dimension is about k, well below the sample's size), floored at 1e-10 of the
+        mean diagonal.
     oversample : float, default=2.0
         Expected size of the intermediate samples, in multiples of ``m``.
     diagonal : Tensor of shape (n,), optional
@@ -119,6 +120,7 @@ def rls_landmarks(X: torch.Tensor, m: int, kernel: KernelFn, rng: np.random.Gene
     diag = kernel_diagonal(X, kernel) if diagonal is None else diagonal
     floor = 1e-10 * float(diag.mean()) + torch.finfo(diag.dtype).tiny
     budget = oversample * m
+    rank = max(1, math.ceil(m / 4))
     perm = torch.as_tensor(rng.permutation(n), device=X.device)
     sizes = [n]
     while sizes[-1] > 2 * budget:
@@ -127,14 +129,14 @@ def rls_landmarks(X: torch.Tensor, m: int, kernel: KernelFn, rng: np.random.Gene
     weights = torch.ones(len(sample), dtype=diag.dtype, device=diag.device)
     for size in reversed(sizes):
         rows = perm[:size]
-        lam = ridge if ridge is not None else _musco_ridge(X[sample], weights, kernel, m, floor)
+        lam = ridge if ridge is not None else _musco_ridge(X[sample], weights, kernel, rank, floor)
         scores = ridge_leverage_scores(X[rows], X[sample], weights, kernel, lam, diag[rows],
                                        block_size=block_size).cpu().numpy()
         scores = np.maximum(scores, 1e-12 * max(scores.max(), 1e-300))
         if size == n:
             chosen = rng.choice(n, size=m, replace=False, p=scores / scores.sum())
             return np.sort(rows.cpu().numpy()[chosen])
-        keep_p = np.minimum(1.0, budget * scores / scores.sum())
+        keep_p = inclusion_probabilities(scores, budget)
         keep = rng.random(size) < keep_p
         keep[np.argmax(keep_p)] = True  # never an empty sample
         sample = rows[torch.as_tensor(keep, device=X.device)]
@@ -142,12 +144,24 @@ def rls_landmarks(X: torch.Tensor, m: int, kernel: KernelFn, rng: np.random.Gene
     raise AssertionError("unreachable: the last level is the full set")
 
 
-def _musco_ridge(sample: torch.Tensor, weights: torch.Tensor, kernel: KernelFn, m: int, floor: float) -> float:
-    """(tr(W K_SS W) − sum of its m largest eigenvalues) / m, at least ``floor``."""
+def inclusion_probabilities(scores: np.ndarray, expected: float) -> np.ndarray:
+    """p_i = min(1, c·scores_i) with c such that Σ p_i = ``expected`` (bisection on c), so that a
+    few large scores capped at 1 do not shrink the sample."""
+    if expected >= np.count_nonzero(scores):
+        return (scores > 0).astype(np.float64)
+    low, high = 0.0, expected / scores.min(initial=np.inf, where=scores > 0)
+    for _ in range(100):
+        mid = (low + high) / 2
+        low, high = (mid, high) if np.minimum(1.0, mid * scores).sum() < expected else (low, mid)
+    return np.minimum(1.0, high * scores)
+
+
+def _musco_ridge(sample: torch.Tensor, weights: torch.Tensor, kernel: KernelFn, k: int, floor: float) -> float:
+    """(tr(W K_SS W) − sum of its k largest eigenvalues) / k, at least ``floor``."""
     S = weights[:, None] * kernel(sample, sample) * weights[None, :]
     eigenvalues = torch.linalg.eigvalsh((S + S.T) / 2).clamp(min=0.0)
-    tail = float(eigenvalues.sum() - eigenvalues[-m:].sum()) if len(eigenvalues) > m else 0.0
-    return max(tail / m, floor)
+    tail = float(eigenvalues.sum() - eigenvalues[-k:].sum()) if len(eigenvalues) > k else 0.0
+    return max(tail / k, floor)
 
 
 def select_landmarks(method: str, X: torch.Tensor, m: int, kernel: KernelFn, rng: np.random.Generator,
