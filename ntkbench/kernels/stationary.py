@@ -49,15 +49,19 @@ def stationary_kernel(x1: Any, x2: Any | None = None, *, kernel: str, bandwidth:
     as_numpy = not isinstance(x1, torch.Tensor)
     a = torch.as_tensor(np.asarray(x1, dtype=np.float64)) if as_numpy else x1
     b = a if x2 is None else (torch.as_tensor(np.asarray(x2, dtype=np.float64)) if as_numpy else x2)
-    out = torch.empty((a.shape[0], b.shape[0]), dtype=a.dtype, device=a.device)
-    for start in range(0, a.shape[0], block_size):
-        out[start:start + block_size] = _radial(a[start:start + block_size], b, kernel, bandwidth)
+    if a.shape[0] <= block_size:
+        out = _radial(a, b, kernel, bandwidth)
+    else:
+        out = torch.empty((a.shape[0], b.shape[0]), dtype=a.dtype, device=a.device)
+        for start in range(0, a.shape[0], block_size):
+            out[start:start + block_size] = _radial(a[start:start + block_size], b, kernel, bandwidth)
     return out.numpy() if as_numpy else out
 
 
 def _radial(a: torch.Tensor, b: torch.Tensor, kernel: str, bandwidth: float) -> torch.Tensor:
-    sq = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * (a @ b.T)
-    sq.clamp_(min=0.0)
+    """exp(-‖a_i − b_j‖²/(2σ²)) or exp(-‖a_i − b_j‖/σ), in place on one (len(a), len(b)) buffer."""
+    sq = torch.addmm((a * a).sum(1, keepdim=True), a, b.T, alpha=-2.0)
+    sq.add_((b * b).sum(1)).clamp_(min=0.0)
     if kernel == "gaussian":
         return sq.mul_(-0.5 / bandwidth ** 2).exp_()
     return sq.sqrt_().mul_(-1.0 / bandwidth).exp_()

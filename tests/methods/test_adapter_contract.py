@@ -5,6 +5,8 @@ Register a new adapter by adding a line to CASES (method, its parameters, the da
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from ntkbench.harness.execute import execute_cell
@@ -29,10 +31,12 @@ CASES = [
     ("exact_stationary", "kernel = 'laplace'", FLAT_CLASSES),
     ("rff_stationary", "n_components = 64, kernel = 'laplace'", FLAT),
     ("rff_stationary", "n_components = 64, kernel = 'gaussian', bandwidth = 2.0", FLAT_CLASSES),
+    pytest.param("falkon_package", "n_components = 30, kernel = 'laplace'", FLAT,
+                 marks=pytest.mark.skipif(importlib.util.find_spec("falkon") is None, reason="falkon not installed")),
 ]
 
 
-@pytest.mark.parametrize("method, params, dataset", CASES, ids=[f"{m}[{p}]" for m, p, _ in CASES])
+@pytest.mark.parametrize("method, params, dataset", CASES)
 def test_adapter_runs_one_cell_through_the_harness(tmp_path, method, params, dataset):
     path = tmp_path / "suite.toml"
     path.write_text(f"[suite]\nn_eval = 12\n[[datasets]]\n{dataset}\n[[methods]]\nname = \"{method}\"\n"
