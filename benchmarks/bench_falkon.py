@@ -1,15 +1,16 @@
 """asv benchmarks of the FALKON solver (issue #12), and the script that measures a large run.
 
 Benchmarks (asv): ``time_`` and ``peakmem_`` of one FALKON solve (uniform centres, fixed ridge,
-20 conjugate-gradient iterations, 2 threads) on n × 90 Gaussian inputs with m centres, for the
-Gaussian kernel and the ReLU NTK of depth 1, and ``track_`` of the final relative residual (a
-preconditioner that stops working shows up there first). Quick profile: n = 20,000, m = 1,000;
-``NTKBENCH_BENCH_PROFILE=full``: n = 200,000, m = 5,000.
+20 conjugate-gradient iterations, 2 threads, float64) on n × 90 Gaussian inputs with m centres,
+and ``track_`` of the final relative residual (a preconditioner that stops working shows up there
+first). ``FalkonSolve``: Gaussian and Laplace kernels, n = 20,000 and m = 1,000 (quick profile) or
+n = 200,000 and m = 5,000 (``NTKBENCH_BENCH_PROFILE=full``). ``FalkonNTK``: the ReLU NTK of depth
+1, whose exact kernel costs about ten times the Gaussian per entry, at a tenth of the sizes.
 
 One measured run, with its extrapolation (cost per iteration ∝ n·m, preconditioner ∝ m³; memory
 X + 3 m² + one block)::
 
-    python benchmarks/bench_falkon.py --n 200000 --m 5000 [--kernel gaussian|ntk] [--dtype float32] [--threads 2]
+    python benchmarks/bench_falkon.py --n 200000 --m 5000 [--kernel gaussian|laplace|ntk] [--dtype float32] [--threads 2]
 """
 
 from __future__ import annotations
@@ -29,15 +30,17 @@ from ntkbench.solvers.landmarks import uniform_landmarks
 
 FULL = os.environ.get("NTKBENCH_BENCH_PROFILE", "quick") == "full"
 N, M, D = (200_000, 5_000, 90) if FULL else (20_000, 1_000, 90)
+N_NTK, M_NTK = N // 10, M // 2
 ITERATIONS = 20
 RIDGE = 1e-6
 THREADS = 2
 
 
 def kernel_fn(name: str):
-    """The benchmark kernels on torch row blocks: Gaussian of bandwidth √d (inputs N(0, I)), ReLU NTK depth 1."""
-    if name == "gaussian":
-        return lambda A, B: stationary_kernel(A, B, kernel="gaussian", bandwidth=float(np.sqrt(A.shape[1])))
+    """The benchmark kernels on torch row blocks: Gaussian or Laplace of bandwidth √d (inputs
+    N(0, I), so about the median distance), or the ReLU NTK of depth 1."""
+    if name in ("gaussian", "laplace"):
+        return lambda A, B: stationary_kernel(A, B, kernel=name, bandwidth=float(np.sqrt(A.shape[1])))
     return lambda A, B: fc_kernel(A, None if B is A else B, depth=1, dtype=A.dtype)
 
 
@@ -52,13 +55,14 @@ def problem(n: int, m: int, d: int = D, dtype: torch.dtype = torch.float64, seed
 class FalkonSolve:
     """One FALKON solve at fixed ridge and iteration count."""
 
-    params = (["gaussian", "ntk"],)
+    params = (["gaussian", "laplace"],)
     param_names = ["kernel"]
-    timeout = 1800 if FULL else 300
+    timeout = 3600 if FULL else 600
+    sizes = (N, M)
 
     def setup(self, kernel):
         torch.set_num_threads(THREADS)
-        self.X, self.y, self.C = problem(N, M)
+        self.X, self.y, self.C = problem(*self.sizes)
         self.kernel = kernel_fn(kernel)
 
     def _solve(self):
@@ -74,6 +78,13 @@ class FalkonSolve:
         return self._solve().residuals[-1]
 
     track_relative_residual.unit = "relative residual"
+
+
+class FalkonNTK(FalkonSolve):
+    """The same solve with the exact ReLU NTK of depth 1, at smaller sizes."""
+
+    params = (["ntk"],)
+    sizes = (N_NTK, M_NTK)
 
 
 def measure(n: int, m: int, kernel: str, dtype: torch.dtype, iterations: int) -> dict[str, float]:
@@ -95,7 +106,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=200_000)
     parser.add_argument("--m", type=int, default=5_000)
-    parser.add_argument("--kernel", choices=["gaussian", "ntk"], default="gaussian")
+    parser.add_argument("--kernel", choices=["gaussian", "laplace", "ntk"], default="gaussian")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float64")
     parser.add_argument("--iterations", type=int, default=ITERATIONS)
     parser.add_argument("--threads", type=int, default=THREADS)
