@@ -10,7 +10,8 @@ n = 200,000 and m = 5,000 (``NTKBENCH_BENCH_PROFILE=full``). ``FalkonNTK``: the 
 One measured run, with its extrapolation (cost per iteration ∝ n·m, preconditioner ∝ m³; memory
 X + 3 m² + one block)::
 
-    python benchmarks/bench_falkon.py --n 200000 --m 5000 [--kernel gaussian|laplace|ntk] [--dtype float32] [--threads 2]
+    python benchmarks/bench_falkon.py --n 200000 --m 5000 [--kernel gaussian|laplace|ntk]
+        [--dtype float32] [--threads 2] [--iterations 20]
 """
 
 from __future__ import annotations

@@ -7,10 +7,9 @@ import numpy as np
 import torch
 
 from ntkbench.contracts import Method, Split
-from ntkbench.kernels.stationary import STATIONARY_KERNELS
+from ntkbench.kernels.stationary import STATIONARY_KERNELS, stationary_kernel
 from ntkbench.solvers.bandwidth import resolve_bandwidth
 from ntkbench.solvers.landmarks import LANDMARK_METHODS, select_landmarks
-from ntkbench.kernels.stationary import stationary_kernel
 from ntkbench.solvers.protocol import ValidationProtocol
 
 
@@ -45,10 +44,10 @@ class FalkonPackage(Method):
                                                seed=self.random_state)
         Xt = torch.as_tensor(np.asarray(X, dtype=np.float64))
         bandwidth, name = self.bandwidth_, p["kernel"]
+        extra = {"diagonal": torch.ones(len(Xt), dtype=Xt.dtype)} if p["landmarks"] == "rls" else {}
         centres = select_landmarks(p["landmarks"], Xt, int(p["n_components"]),
                                    lambda A, B: stationary_kernel(A, B, kernel=name, bandwidth=bandwidth),
-                                   np.random.default_rng(self.random_state),
-                                   **({"diagonal": torch.ones(len(Xt), dtype=Xt.dtype)} if p["landmarks"] == "rls" else {}))
+                                   np.random.default_rng(self.random_state), **extra)
         targets, self.decode_ = protocol.targets(np.asarray(y))
         kernel_cls = falkon.kernels.GaussianKernel if name == "gaussian" else falkon.kernels.LaplacianKernel
         options = falkon.FalkonOptions(use_cpu=True, keops_active="no")

@@ -14,6 +14,8 @@ from ntkbench.solvers.landmarks import LANDMARK_METHODS, KernelFn, kernel_diagon
 from ntkbench.solvers.protocol import ValidationProtocol
 
 SOLVERS = ("direct", "falkon")
+#: FALKON's ridge scale, the mean of k(x, x), is estimated on at most this many training rows.
+SCALE_ROWS = 10_000
 #: Relative ridges FALKON chooses from with ``ridge="select"`` (the harness's default range, one
 #: value a decade: each value costs one FALKON run).
 FALKON_RIDGE_GRID = tuple(float(v) for v in np.logspace(-6, 1, 8))
@@ -27,7 +29,8 @@ class Nystrom(BaseEstimator):
       ``n_components >= n`` every row is a landmark and Φ Φᵀ = K on the training rows.
     * ``solver="falkon"``: :meth:`fit` also solves the Nyström kernel ridge regression with
       :func:`~ntkbench.solvers.falkon.falkon` and :meth:`predict` applies it. ``ridge`` is a
-      relative ridge r, λ = r · mean k(x, x) / n in FALKON's objective (the harness's λ = r·tr(K)/n
+      relative ridge r, λ = r · mean k(x, x) / n in FALKON's objective (the mean over at most
+      :data:`SCALE_ROWS` rows) (the harness's λ = r·tr(K)/n
       on the unnormalised loss), or ``"select"``: the best of :data:`FALKON_RIDGE_GRID` on the
       validation rows of ``protocol`` (one FALKON run per value, then one on every row).
 
@@ -107,11 +110,7 @@ class Nystrom(BaseEstimator):
         self._check_params(y)
         Xt = torch.as_tensor(np.asarray(X, dtype=np.float64), device=self.device)
         rng = np.random.default_rng(self.random_state)
-        need_diagonal = self.landmarks == "rls" or self.solver == "falkon"
-        diag = None
-        if need_diagonal:
-            diag = self.diagonal(Xt) if self.diagonal is not None else kernel_diagonal(Xt, self.kernel)
-        extra = {"diagonal": diag} if self.landmarks == "rls" else {}
+        extra = {"diagonal": self._diagonal(Xt)} if self.landmarks == "rls" else {}
         self.landmark_indices_ = select_landmarks(self.landmarks, Xt, int(self.n_components), self.kernel, rng,
                                                   **extra)
         self.landmarks_ = Xt[torch.as_tensor(self.landmark_indices_, device=Xt.device)]
@@ -123,8 +122,16 @@ class Nystrom(BaseEstimator):
             keep = eigenvalues > self.rcond * eigenvalues.max()
             self.normalization_ = eigenvectors[:, keep] / np.sqrt(eigenvalues[keep])
         else:
-            self._fit_falkon(Xt, np.asarray(y), float(diag.mean()), protocol or ValidationProtocol())
+            # the ridge's scale, mean k(x, x), from at most SCALE_ROWS rows (the diagonal of an exact
+            # neural kernel costs a kernel call per small block of rows)
+            rows = Xt
+            if len(Xt) > SCALE_ROWS:
+                rows = Xt[torch.as_tensor(rng.choice(len(Xt), SCALE_ROWS, replace=False), device=Xt.device)]
+            self._fit_falkon(Xt, np.asarray(y), float(self._diagonal(rows).mean()), protocol or ValidationProtocol())
         return self
+
+    def _diagonal(self, X: torch.Tensor) -> torch.Tensor:
+        return self.diagonal(X) if self.diagonal is not None else kernel_diagonal(X, self.kernel)
 
     def _fit_falkon(self, X: torch.Tensor, y: np.ndarray, scale: float, protocol: ValidationProtocol) -> None:
         targets, self.decode_ = protocol.targets(y)

@@ -89,7 +89,8 @@ def test_rls_evaluates_the_kernel_on_far_fewer_pairs_than_n_squared(rng):
 
 @pytest.mark.parametrize("call, message", [
     (lambda X: uniform_landmarks(10, 0, np.random.default_rng(0)), "number of landmarks must be an integer >= 1"),
-    (lambda X: select_landmarks("kmeans", X, 3, ntk, np.random.default_rng(0)), "landmarks must be one of uniform, rls"),
+    (lambda X: select_landmarks("kmeans", X, 3, ntk, np.random.default_rng(0)),
+     "landmarks must be one of uniform, rls"),
     (lambda X: rls_landmarks(X, 3, ntk, np.random.default_rng(0), ridge=-1.0), "ridge must be positive"),
     (lambda X: rls_landmarks(X, 3, ntk, np.random.default_rng(0), oversample=0.5), "oversample must be >= 1"),
     (lambda X: Nystrom(kernel=ntk, solver="cg").fit(X), "solver must be one of direct, falkon"),
