@@ -35,10 +35,15 @@ class FalkonOptions:
     max_block_numbers : int, default=2**22
         Numbers in one block × centres kernel block when ``block_size`` is not given (32 MiB in
         float64; the kernel's own temporaries come on top, a few times that for the NTK).
+    max_cached_numbers : int, default=2**25
+        :class:`~ntkbench.solvers.nystrom.Nystrom` keeps K(X, centres) in memory for all its
+        FALKON runs (one per ridge tried) when it holds at most this many numbers (256 MiB in
+        float64); above, every conjugate-gradient iteration forms the blocks afresh.
     """
 
     block_size: int | None = None
     max_block_numbers: int = 2 ** 22
+    max_cached_numbers: int = 2 ** 25
 
     def rows(self, n_centres: int) -> int:
         """Rows per block for ``n_centres`` centres."""
@@ -68,7 +73,8 @@ class FalkonResult:
 
 
 def falkon(X: torch.Tensor, Y: torch.Tensor, centres: torch.Tensor, kernel: KernelFn, ridge: float, *,
-           max_iter: int = 50, tol: float = 1e-8, options: FalkonOptions = FalkonOptions()) -> FalkonResult:
+           max_iter: int = 50, tol: float = 1e-8, options: FalkonOptions = FalkonOptions(),
+           kernel_matrix: torch.Tensor | None = None) -> FalkonResult:
     """Solve Nyström kernel ridge regression with FALKON.
 
     Parameters
@@ -89,6 +95,9 @@ def falkon(X: torch.Tensor, Y: torch.Tensor, centres: torch.Tensor, kernel: Kern
         Stop when every column's residual has fallen by this factor.
     options : FalkonOptions
         Block size (memory bound).
+    kernel_matrix : Tensor of shape (n, m), optional
+        K(X, centres) where it fits in memory and is reused (several ridges on the same rows):
+        the kernel is then only evaluated on the centres.
 
     Returns
     -------
@@ -106,8 +115,11 @@ def falkon(X: torch.Tensor, Y: torch.Tensor, centres: torch.Tensor, kernel: Kern
     if len(Y2) != len(X):
         raise ValueError(f"X has {len(X)} rows but Y has {len(Y2)}")
     n, m = len(X), len(centres)
+    if kernel_matrix is not None and tuple(kernel_matrix.shape) != (n, m):
+        raise ValueError(f"kernel_matrix has shape {tuple(kernel_matrix.shape)}, expected {(n, m)}")
     rows = options.rows(m)
     T, A = _preconditioner(centres, kernel, ridge)
+    blocks = _Blocks(X, centres, kernel, rows, kernel_matrix)
 
     def apply_b(u: torch.Tensor) -> torch.Tensor:  # √n · B u = T⁻¹ A⁻¹ u
         return _solve(T, _solve(A, u))
@@ -116,10 +128,9 @@ def falkon(X: torch.Tensor, Y: torch.Tensor, centres: torch.Tensor, kernel: Kern
         return _solve(A, _solve(T, v, transpose=True), transpose=True)
 
     def normal_operator(u: torch.Tensor) -> torch.Tensor:  # n · BᵀHB u
-        return apply_bt(_gram_product(X, centres, kernel, apply_b(u), rows) / n) + ridge * _solve(
-            A, _solve(A, u), transpose=True)
+        return apply_bt(blocks.gram_product(apply_b(u)) / n) + ridge * _solve(A, _solve(A, u), transpose=True)
 
-    rhs = apply_bt(_cross_product(X, centres, kernel, Y2.to(X.dtype), rows) / n)
+    rhs = apply_bt(blocks.cross_product(Y2.to(X.dtype)) / n)
     beta, n_iter, residuals = conjugate_gradients(normal_operator, rhs, max_iter=max_iter, tol=tol)
     coef = apply_b(beta)
     return FalkonResult(coef, n_iter, residuals)
@@ -148,6 +159,13 @@ def kernel_predict(X: torch.Tensor, centres: torch.Tensor, coef: torch.Tensor, k
     """K(X, centres) · coef, in blocks of rows of X."""
     rows = options.rows(len(centres))
     return torch.cat([kernel(X[s:s + rows], centres) @ coef for s in range(0, len(X), rows)])
+
+
+def kernel_matrix(X: torch.Tensor, centres: torch.Tensor, kernel: KernelFn, *,
+                  options: FalkonOptions = FalkonOptions()) -> torch.Tensor:
+    """K(X, centres) of shape (n, m), formed in blocks of rows (the kernel's temporaries stay one block)."""
+    rows = options.rows(len(centres))
+    return torch.cat([kernel(X[s:s + rows], centres) for s in range(0, len(X), rows)])
 
 
 def conjugate_gradients(operator: Callable[[torch.Tensor], torch.Tensor], rhs: torch.Tensor, *, max_iter: int,
@@ -200,20 +218,31 @@ def _solve(U: torch.Tensor, v: torch.Tensor, *, transpose: bool = False) -> torc
     return torch.linalg.solve_triangular(U, v, upper=True)
 
 
-def _gram_product(X: torch.Tensor, centres: torch.Tensor, kernel: KernelFn, u: torch.Tensor,
-                  rows: int) -> torch.Tensor:
-    """K_nMᵀ (K_nM u), one block of rows at a time."""
-    out = torch.zeros_like(u)
-    for start in range(0, len(X), rows):
-        block = kernel(X[start:start + rows], centres)
-        out += block.T @ (block @ u)
-    return out
+class _Blocks:
+    """K(X, centres) one block of rows at a time: formed from the kernel and dropped, or sliced
+    from a kernel matrix already in memory."""
 
+    def __init__(self, X: torch.Tensor, centres: torch.Tensor, kernel: KernelFn, rows: int,
+                 kernel_matrix: torch.Tensor | None) -> None:
+        self.X, self.centres, self.kernel, self.rows, self.matrix = X, centres, kernel, rows, kernel_matrix
 
-def _cross_product(X: torch.Tensor, centres: torch.Tensor, kernel: KernelFn, Y: torch.Tensor,
-                   rows: int) -> torch.Tensor:
-    """K_nMᵀ Y, one block of rows at a time."""
-    out = torch.zeros((len(centres), Y.shape[1]), dtype=X.dtype, device=X.device)
-    for start in range(0, len(X), rows):
-        out += kernel(X[start:start + rows], centres).T @ Y[start:start + rows]
-    return out
+    def __iter__(self):
+        for start in range(0, len(self.X), self.rows):
+            stop = start + self.rows
+            block = self.matrix[start:stop] if self.matrix is not None else self.kernel(self.X[start:stop],
+                                                                                      self.centres)
+            yield start, stop, block
+
+    def gram_product(self, u: torch.Tensor) -> torch.Tensor:
+        """K_nMᵀ (K_nM u)."""
+        out = torch.zeros_like(u)
+        for _, _, block in self:
+            out += block.T @ (block @ u)
+        return out
+
+    def cross_product(self, Y: torch.Tensor) -> torch.Tensor:
+        """K_nMᵀ Y."""
+        out = torch.zeros((len(self.centres), Y.shape[1]), dtype=self.X.dtype, device=self.X.device)
+        for start, stop, block in self:
+            out += block.T @ Y[start:stop]
+        return out

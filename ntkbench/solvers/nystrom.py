@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 
-from ntkbench.solvers.falkon import FalkonOptions, FalkonResult, falkon, kernel_predict
+from ntkbench.solvers.falkon import FalkonOptions, FalkonResult, falkon, kernel_matrix, kernel_predict
 from ntkbench.solvers.landmarks import LANDMARK_METHODS, KernelFn, kernel_diagonal, select_landmarks
 from ntkbench.solvers.protocol import ValidationProtocol
 
@@ -137,20 +137,27 @@ class Nystrom(BaseEstimator):
         targets, self.decode_ = protocol.targets(y)
         T = torch.as_tensor(targets, device=X.device)
         options = self.options or FalkonOptions()
+        matrix = None
+        if len(X) * len(self.landmarks_) <= options.max_cached_numbers:
+            matrix = kernel_matrix(X, self.landmarks_, self.kernel, options=options)
 
         def solve(rows: np.ndarray, relative: float) -> FalkonResult:
             index = torch.as_tensor(rows, device=X.device)
             return falkon(X[index], T[index], self.landmarks_, self.kernel, relative * scale / len(rows),
-                          max_iter=int(self.max_iter), tol=self.tol, options=options)
+                          max_iter=int(self.max_iter), tol=self.tol, options=options,
+                          kernel_matrix=None if matrix is None else matrix[index])
 
         best = self.ridge
         self.ridge_scores_ = {}
         if best == "select":
             fit_idx, val_idx = protocol.rows(len(X), self.random_state)
-            X_val = X[torch.as_tensor(val_idx, device=X.device)]
+            index = torch.as_tensor(val_idx, device=X.device)
             for relative in FALKON_RIDGE_GRID:
                 coef = solve(fit_idx, relative).coef
-                scores = kernel_predict(X_val, self.landmarks_, coef, self.kernel, options=options)
+                if matrix is None:
+                    scores = kernel_predict(X[index], self.landmarks_, coef, self.kernel, options=options)
+                else:
+                    scores = matrix[index] @ coef
                 self.ridge_scores_[relative] = protocol.score(y[val_idx], self.decode_(scores.cpu().numpy()))
             best = max(FALKON_RIDGE_GRID, key=lambda r: (self.ridge_scores_[r], r))
         result = solve(np.arange(len(X)), float(best))

@@ -8,7 +8,7 @@ import torch
 
 from ntkbench.kernels import fc_kernel
 from ntkbench.kernels.stationary import stationary_kernel
-from ntkbench.solvers.falkon import FalkonOptions, falkon, kernel_predict, nystrom_direct
+from ntkbench.solvers.falkon import FalkonOptions, falkon, kernel_matrix, kernel_predict, nystrom_direct
 from ntkbench.solvers.landmarks import uniform_landmarks
 
 
@@ -91,3 +91,20 @@ def test_falkon_rejects_targets_of_another_length():
     X, Y, C = _problem(n=50, m=5)
     with pytest.raises(ValueError, match="X has 50 rows but Y has 49"):
         falkon(X, Y[:49], C, gaussian, 1e-3)
+
+
+def test_a_kernel_matrix_in_memory_gives_the_same_solve_and_spares_the_kernel_calls_on_x():
+    X, Y, C = _problem(n=400, m=30)
+    calls = []
+
+    def recording(A, B):
+        calls.append(len(A))
+        return gaussian(A, B)
+
+    streamed = falkon(X, Y, C, gaussian, 1e-3, max_iter=100, tol=1e-12).coef
+    cached = falkon(X, Y, C, recording, 1e-3, max_iter=100, tol=1e-12,
+                    kernel_matrix=kernel_matrix(X, C, gaussian)).coef
+    torch.testing.assert_close(cached, streamed, rtol=1e-10, atol=1e-12)
+    assert calls == [30]  # only K_MM, for the preconditioner
+    with pytest.raises(ValueError, match=r"kernel_matrix has shape \(400, 29\), expected \(400, 30\)"):
+        falkon(X, Y, C, gaussian, 1e-3, kernel_matrix=torch.zeros(400, 29, dtype=X.dtype))

@@ -103,3 +103,14 @@ def test_bad_landmark_and_nystrom_parameters_raise_clear_errors(call, message):
     X = torch.as_tensor(np.random.default_rng(0).standard_normal((10, 2)))
     with pytest.raises(ValueError, match=message):
         call(X)
+
+
+def test_nystrom_falkon_gives_the_same_fit_with_the_kernel_matrix_kept_or_streamed(rng):
+    from ntkbench.solvers.falkon import FalkonOptions
+
+    X = rng.standard_normal((300, 3))
+    y = np.sin(X[:, 0])
+    fits = [Nystrom(kernel=gaussian(1.0), n_components=40, solver="falkon", tol=1e-12, max_iter=200,
+                    options=FalkonOptions(max_cached_numbers=limit)).fit(X, y) for limit in (0, 10 ** 6)]
+    assert fits[0].ridge_relative_ == fits[1].ridge_relative_
+    np.testing.assert_allclose(fits[0].predict(X), fits[1].predict(X), rtol=1e-8, atol=1e-10)
