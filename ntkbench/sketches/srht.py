@@ -142,8 +142,8 @@ def _viewable_as_complex(pairs: torch.Tensor) -> bool:
 
 
 def _output(x: torch.Tensor, n: int, m: int, out: torch.Tensor | None) -> torch.Tensor:
-    if out is None:
-        return torch.empty(n, m, dtype=x.dtype, device=x.device)
+    if out is None:  # an even row stride, so that the pairs can be viewed as complex (odd m: one spare column)
+        return torch.empty(n, m + m % 2, dtype=x.dtype, device=x.device)[:, :m]
     if out.shape != (n, m):
         raise ValueError(f"out must have shape {(n, m)}, got {tuple(out.shape)}")
     return out
