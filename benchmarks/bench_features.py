@@ -1,7 +1,9 @@
 """asv benchmarks of the FC NTK feature maps, and the figures script for issue #5.
 
 Benchmarks (asv): ``time_*`` featurize time, ``peakmem_*`` peak memory, ``track_*`` kernel errors
-(relative Frobenius and spectral ε against the exact NTK), for NTKSketch, NTKRandomFeatures and a
+(relative Frobenius and spectral ε against the exact NTK), for NTKSketch (``ntk_sketch``: every
+parameter at its default; ``ntk_sketch_one_pass`` / ``_layerwise``: that method, default degree),
+NTKRandomFeatures and a
 re-implementation of the reference code (``insuhan/ntk-sketch-rf``, spec §1.4, §1.5, §2.2, §2.3a)
 written from the spec, so that speed is compared in the same run (report ratios: the machine is
 shared and noisy). Set ``NTKBENCH_BENCH_PROFILE=full`` for the issue's sizes (n_eval = 2,000; 50,000
@@ -11,6 +13,8 @@ Figures table (median over seeds; d = 90 standard-normal inputs, λ = 0.01·tr(K
 
     .venv/bin/python benchmarks/bench_features.py --table [--seeds 5] [--n-eval 2000]
     .venv/bin/python benchmarks/bench_features.py --speed [--n 50000]
+
+The interleaved side-by-side timings that the README quotes come from ``compare_references.py``.
 """
 
 from __future__ import annotations
@@ -59,6 +63,11 @@ def reference_poly_coeffs(depth: int, degree: int) -> np.ndarray:
     return c
 
 
+def _real_dtype(t: torch.Tensor) -> torch.dtype:
+    """float32 for float32/complex64 tensors, float64 for float64/complex128 (keeps the input's precision)."""
+    return t.real.dtype if t.is_complex() else t.dtype
+
+
 class _RefTensorSRHT:
     """``TSRHTCmplx``: √(1/m)·FFT(D1 a)[P1] ⊙ FFT(D2 b)[P2], complex, indices i.i.d. with replacement."""
 
@@ -70,15 +79,16 @@ class _RefTensorSRHT:
         self.p2 = torch.as_tensor(rng.integers(0, d2, m))
 
     def __call__(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        fa = torch.fft.fftn(a * self.s1, dim=1)[:, self.p1]
-        fb = torch.fft.fftn(b * self.s2, dim=1)[:, self.p2]
+        fa = torch.fft.fftn(a * self.s1.to(_real_dtype(a)), dim=1)[:, self.p1]
+        fb = torch.fft.fftn(b * self.s2.to(_real_dtype(b)), dim=1)[:, self.p2]
         return fa * fb / math.sqrt(self.m)
 
 
 class ReferenceOnePassSketch:
     """The one-pass NTKSketch of the reference experiments (§2.3a): naive e1-leaf PolySketch, final SRHT.
 
-    Output dimension ``feat_dim − 1``; float64 like the reference UCI script.
+    Output dimension ``feat_dim − 1``; float32 input is featurized in float32 (complex64), anything
+    else in float64 like the reference UCI script.
     """
 
     def __init__(self, feat_dim: int, depth: int, degree: int = 2, seed: int = 0) -> None:
@@ -115,13 +125,14 @@ class ReferenceOnePassSketch:
         return out
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        x = torch.as_tensor(X, dtype=torch.float64)
+        x = torch.as_tensor(X)
+        x = x if x.dtype == torch.float32 else x.to(torch.float64)
         norms = torch.linalg.vector_norm(x, dim=1, keepdim=True)
         xhat = x / torch.where(norms > 0, norms, torch.ones_like(norms))
         U = self._sketch(xhat)
         cat = torch.cat([math.sqrt(self.coeffs[self.q - j]) * U[j] for j in range(self.q - 1, -1, -1)], dim=1)
-        z = torch.fft.fftn(cat * self.final_signs, dim=1)[:, self.final_idx] / math.sqrt(self.m // 2 - 1)
-        c0 = torch.full((x.shape[0], 1), math.sqrt(self.coeffs[0]), dtype=torch.float64)
+        z = torch.fft.fftn(cat * self.final_signs.to(x.dtype), dim=1)[:, self.final_idx] / math.sqrt(self.m // 2 - 1)
+        c0 = torch.full((x.shape[0], 1), math.sqrt(self.coeffs[0]), dtype=x.dtype)
         return (torch.cat([c0, z.real, z.imag], dim=1) * norms).numpy()
 
 
@@ -210,13 +221,15 @@ def make(method: str, n_components: int, depth: int, seed: int, **kw):
         return ReferenceNTKRandomFeatures(depth, half, half, half, seed)
     if method == "ntk_sketch_reference_fit":
         return SketchWithReferenceFit(n_components, depth=depth, method="one_pass", random_state=seed)
+    if method == "ntk_sketch":  # every parameter at its default (method and degree "auto")
+        return NTKSketch(n_components, depth=depth, random_state=seed)
     if method == "ntk_rf":
         return NTKRandomFeatures(n_components, depth=depth, random_state=seed)
     if method.startswith("ntk_sketch"):  # "ntk_sketch_one_pass" or "ntk_sketch_layerwise", optionally ":DEGREE"
         name, _, degree = method.partition(":")
         variant = "one_pass" if name.endswith("one_pass") else "layerwise"
-        return NTKSketch(n_components, depth=depth, method=variant, degree=int(degree or kw.get("degree", 8)),
-                         random_state=seed)
+        degree = int(degree) if degree else kw.get("degree", "auto")
+        return NTKSketch(n_components, depth=depth, method=variant, degree=degree, random_state=seed)
     raise ValueError(f"unknown method {method!r}")
 
 
@@ -224,7 +237,7 @@ def make(method: str, n_components: int, depth: int, seed: int, **kw):
 # asv
 # --------------------------------------------------------------------------------------------------
 
-METHODS = ["ntk_sketch_one_pass", "ntk_sketch_layerwise", "ntk_rf", "reference_sketch", "reference_rf"]
+METHODS = ["ntk_sketch", "ntk_sketch_one_pass", "ntk_sketch_layerwise", "ntk_rf", "reference_sketch", "reference_rf"]
 DEPTHS = [1, 2, 3]
 SKIPPED = {("reference_rf", 3): "not in the issue's reference table"}
 FEATURIZE_DEPTH = 2

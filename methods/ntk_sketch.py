@@ -10,9 +10,12 @@ from ntkbench.features import NTKSketch
 
 class NTKSketchMethod(FCFeatureMethod):
     """Polynomial sketches of the FC ReLU NTK/NNGP: ``method="one_pass"`` (one fit of K_L, as in the
-    reference experiments, improved) or ``"layerwise"`` (κ0/κ1 fits per layer; supports biases).
+    reference experiments, improved) or ``"layerwise"`` (κ0/κ1 fits per layer; supports biases);
+    ``"auto"`` (default) is one-pass without a bias, layer-wise with one.
 
-    ``degree`` is the degree of the polynomial fits; ``n_components`` the feature dimension.
+    ``degree`` is the degree of the polynomial fits (``"auto"``: chosen by method and depth, see
+    ``ntkbench.features.ntk_sketch.AUTO_DEGREE``); ``n_components`` the feature dimension. The first
+    value of each grid is the library's default.
     """
 
     name = "ntk_sketch"
@@ -20,18 +23,19 @@ class NTKSketchMethod(FCFeatureMethod):
     params = {
         "n_components": [1024, 256, 512, 2048, 4096, 8192],
         "depth": [1, 2, 3],
-        "degree": [8, 2, 4, 6, 12, 16],
-        "method": ["one_pass", "layerwise"],
+        "degree": ["auto", 2, 4, 6, 8, 12, 16],
+        "method": ["auto", "one_pass", "layerwise"],
         "activation": ["relu"],
         "w_std": [math.sqrt(2.0)],
         "b_std": [0.0],
         "get": ["ntk", "nngp"],
     }
-    param_constraints = {"n_components": {"ge": 1}, "depth": {"ge": 1}, "degree": {"ge": 1},
-                         "method": {"choices": ["one_pass", "layerwise"]}, "get": {"choices": ["ntk", "nngp"]}}
+    param_constraints = {"n_components": {"ge": 1}, "depth": {"ge": 1},
+                         "degree": {"choices": ["auto"], "type": int, "ge": 2},
+                         "method": {"choices": ["auto", "one_pass", "layerwise"]}, "get": {"choices": ["ntk", "nngp"]}}
 
     def _estimator(self) -> NTKSketch:
         p = self.params
         return NTKSketch.from_arch(self.arch, n_components=int(p["n_components"]), get=p["get"],
-                                   degree=int(p["degree"]), method=p["method"], device=self.device,
+                                   degree=p["degree"], method=p["method"], device=self.device,
                                    random_state=self.random_state)

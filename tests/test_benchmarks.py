@@ -98,3 +98,17 @@ def test_a_method_failing_in_setup_cache_fails_only_its_own_benchmarks(bench_fea
         m.KernelErrorFC().setup(errors, "reference_rf", 1)
     with pytest.raises(RuntimeError, match="broken fit"):
         m.FeaturizeFC().setup(errors, "reference_rf", "float64")
+
+
+def test_compare_references_times_each_map_and_reports_ratios_and_load(capsys):
+    """The issue-16 script on a tiny workload: one row per map, ratios against the reference."""
+    module = _load(ROOT / "benchmarks" / "compare_references.py")
+    module.main(["--n", "60", "--n-eval", "40", "--repeats", "2", "--depths", "1", "--dtypes", "float32",
+                 "--maps", "reference", "reference_code", "ntk_sketch", "--reference-code", ""])
+    out = capsys.readouterr().out
+    assert "reference_code: skipped" in out and "load" in out
+    rows = [line.split("|")[1:-1] for line in out.splitlines() if line.startswith("| 1 ")]
+    assert [r[2].strip() for r in rows] == ["reference", "ntk_sketch"]
+    reference, ours = rows
+    assert reference[5].strip() == "1.00×" and ours[5].strip().endswith("×")
+    assert float(ours[7]) < float(reference[7])  # relative Frobenius error

@@ -17,6 +17,21 @@ from ntkbench.features._overflow import check_features_finite, check_row_norms
 from ntkbench.sketches import SRHT, check_device
 
 
+def output_array(out: np.ndarray | None, shape: tuple[int, int], dtype: np.dtype) -> np.ndarray:
+    """The ``out`` argument of ``transform``: a new array when None, else checked to have ``shape``.
+
+    Raises
+    ------
+    ValueError
+        If ``out`` is not an ndarray (a numpy.memmap is one) of that shape.
+    """
+    if out is None:
+        return np.empty(shape, dtype=dtype)
+    if not isinstance(out, np.ndarray) or out.shape != shape:
+        raise ValueError(f"out must be an ndarray of shape {shape}, got {getattr(out, 'shape', type(out).__name__)}")
+    return out
+
+
 class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Fit/transform skeleton; subclasses implement ``_build(n_features, rs, device)``.
 
@@ -106,12 +121,7 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         check_is_fitted(self, "map_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         check_row_norms(X)
-        shape = (X.shape[0], self.n_components)
-        if out is None:
-            out = np.empty(shape, dtype=X.dtype)
-        elif not isinstance(out, np.ndarray) or out.shape != shape:
-            raise ValueError(f"out must be an ndarray of shape {shape}, got "
-                             f"{getattr(out, 'shape', type(out).__name__)}")
+        out = output_array(out, (X.shape[0], self.n_components), X.dtype)
         with torch.no_grad():
             for start in range(0, X.shape[0], self.batch_size):
                 stop = min(start + self.batch_size, X.shape[0])

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ntkbench.arch import Arch
-from ntkbench.features._base import BaseNTKFeatures
+from ntkbench.features._base import BaseNTKFeatures, output_array
 from ntkbench.features._conv_sketch import ConvArch, ConvSketchMap
 from ntkbench.features._overflow import check_features_finite, check_row_norms
 from ntkbench.sketches import check_device
@@ -199,12 +199,7 @@ class CNTKSketch(BaseNTKFeatures):
         X = self._images(X, reset=False)
         flat = X.reshape(len(X), -1)
         check_row_norms(flat)
-        shape = (X.shape[0], self.n_components)
-        if out is None:
-            out = np.empty(shape, dtype=X.dtype)
-        elif not isinstance(out, np.ndarray) or out.shape != shape:
-            raise ValueError(f"out must be an ndarray of shape {shape}, got "
-                             f"{getattr(out, 'shape', type(out).__name__)}")
+        out = output_array(out, (X.shape[0], self.n_components), X.dtype)
         size = self.batch_size
         if size == "auto":
             size = max(1, AUTO_BATCH_NUMBERS // (self.map_.pixels[0] * self.n_components))
