@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 import torch
 
 from ntkbench import threads
+from ntkbench.features import NTKRandomFeatures, NTKSketch
 
 
 @pytest.fixture(autouse=True)
@@ -99,3 +101,23 @@ def test_blockwise_resolves_threads_and_runs_at_one_torch_thread(monkeypatch):
     assert work() == (3, 1)
     assert work(threads=2) == (2, 1)
     assert torch.get_num_threads() == 4
+
+
+@pytest.mark.parametrize("estimator", [NTKSketch, NTKRandomFeatures])
+def test_feature_maps_transform_under_the_thread_rule(monkeypatch, estimator):
+    monkeypatch.setenv("NTKBENCH_THREADS", "1")
+    X = np.random.default_rng(0).standard_normal((8, 5))
+    est = estimator(n_components=64, random_state=0).fit(X)
+    inner, seen = est.map_, []
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return inner(*args, **kwargs)
+
+    before = torch.get_num_threads()
+    with torch.no_grad():
+        torch.set_num_threads(2)
+        est.map_ = spy
+        est.transform(X)
+        assert seen == [1] and torch.get_num_threads() == 2  # applied inside, restored after
+        torch.set_num_threads(before)

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ntkbench.arch import Arch
 from ntkbench.features._overflow import check_features_finite, check_row_norms
 from ntkbench.sketches import SRHT, check_device
+from ntkbench.threads import torch_threads
 
 
 def output_array(out: np.ndarray | None, shape: tuple[int, int], dtype: np.dtype) -> np.ndarray:
@@ -122,7 +123,7 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         check_row_norms(X)
         out = output_array(out, (X.shape[0], self.n_components), X.dtype)
-        with torch.no_grad():
+        with torch.no_grad(), torch_threads():  # the thread rule of ntkbench.threads
             for start in range(0, X.shape[0], self.batch_size):
                 stop = min(start + self.batch_size, X.shape[0])
                 rows = X[start:stop]
