@@ -305,7 +305,7 @@ def hermite_series(activation: str | DualActivation | Callable, degree: int, *,
     Examples
     --------
     >>> s = hermite_series("relu", 2)
-    >>> [round(a, 4) for a in s.coefficients]
+    >>> [round(float(a), 4) for a in s.coefficients]
     [0.3989, 0.5, 0.2821]
     >>> round(s.tail_mass, 4)
     0.0113
