@@ -5,14 +5,18 @@ from __future__ import annotations
 import math
 
 from ntkbench.adapters import FCFeatureMethod
+from ntkbench.contracts import Split
 from ntkbench.features import NTKSketch
+from ntkbench.kernels import get_activation
 
 
 class NTKSketchMethod(FCFeatureMethod):
-    """Polynomial sketches of the FC ReLU NTK/NNGP: ``method="one_pass"`` (one fit of K_L, as in the
-    reference experiments, improved) or ``"layerwise"`` (κ0/κ1 fits per layer; supports biases).
+    """Polynomial sketches of the FC NTK/NNGP: ``method="one_pass"`` (ReLU only: one fit of K_L, as in
+    the reference experiments, improved) or ``"layerwise"`` (κ0/κ1 fits per layer for ReLU, truncated
+    Hermite expansions for any other activation of the registry; supports biases).
 
-    ``degree`` is the degree of the polynomial fits; ``n_components`` the feature dimension.
+    ``degree`` is the degree of the polynomial fits or Hermite expansions; ``n_components`` the
+    feature dimension. Cells pairing ``one_pass`` with another activation are skipped with the reason.
     """
 
     name = "ntk_sketch"
@@ -22,13 +26,18 @@ class NTKSketchMethod(FCFeatureMethod):
         "depth": [1, 2, 3],
         "degree": [8, 2, 4, 6, 12, 16],
         "method": ["one_pass", "layerwise"],
-        "activation": ["relu"],
+        "activation": ["relu", "erf", "gelu", "abs", "sin"],
         "w_std": [math.sqrt(2.0)],
         "b_std": [0.0],
         "get": ["ntk", "nngp"],
     }
     param_constraints = {"n_components": {"ge": 1}, "depth": {"ge": 1}, "degree": {"ge": 1},
                          "method": {"choices": ["one_pass", "layerwise"]}, "get": {"choices": ["ntk", "nngp"]}}
+
+    def skip(self, split: Split) -> str | None:
+        if self.params["method"] == "one_pass" and get_activation(self.params["activation"]).name != "relu":
+            return f"method='one_pass' supports activation='relu' only, got {self.params['activation']!r}"
+        return super().skip(split)
 
     def _estimator(self) -> NTKSketch:
         p = self.params

@@ -13,7 +13,9 @@ from ntkbench.features._base import BaseNTKFeatures
 from ntkbench.features._duals import PolynomialDualFeatures
 from ntkbench.features._layerwise import LayerwiseFeatureMap, plan_sizes
 from ntkbench.features._one_pass import OnePassFeatureMap, one_pass_size
-from ntkbench.features.polyfit import kappa0_coeffs, kappa1_coeffs, ntk_coeffs
+from ntkbench.features.hermite_duals import general_sketch_map, layer_duals
+from ntkbench.features.polyfit import ntk_coeffs
+from ntkbench.kernels import get_activation
 
 
 class NTKSketch(BaseNTKFeatures):
@@ -89,6 +91,9 @@ class NTKSketch(BaseNTKFeatures):
     arch_ : Arch
     map_ : LayerwiseFeatureMap or OnePassFeatureMap
         Wrapped with the final SRHT below the minimum size.
+    norm_quantiles_ : ndarray of shape (5,)
+        5, 25, 50, 75 and 95 % quantiles of the training rows' norms: activations whose dual
+        depends on the norms size their per-degree sketches for them.
     n_features_in_ : int
 
     See Also
@@ -136,15 +141,22 @@ class NTKSketch(BaseNTKFeatures):
         self.random_state = random_state
 
     def _build(self, n_features: int, rs: np.random.RandomState, device: torch.device):
-        gain = self.w_std ** 2 / 2.0
         if self.method == "one_pass":
+            if get_activation(self.activation).name != "relu":
+                raise ValueError(f"method='one_pass' supports activation='relu' only, got {self.activation!r}; "
+                                 "use method='layerwise'")
             if self.b_std > 0:
                 raise ValueError("method='one_pass' needs b_std=0 (with a bias the kernel is not a function "
                                  "of the cosine); use method='layerwise'")
             coeffs = ntk_coeffs(self.depth, self.degree, self.get)
             return OnePassFeatureMap(n_features, one_pass_size(self.n_components, n_features, coeffs), coeffs,
-                                     gain ** self.depth, rs, device)
-        c1, c0 = kappa1_coeffs(self.degree), kappa0_coeffs(self.degree)
+                                     (self.w_std ** 2 / 2.0) ** self.depth, rs, device)
+        duals = layer_duals(self.activation, self.degree)
+        gain = self.w_std ** 2 * duals.gain
+        if not duals.homogeneous:
+            return general_sketch_map(n_features, self.n_components, self.depth, self.get, self.w_std, self.b_std,
+                                      duals, rs, device, self.norm_quantiles_)
+        c1, c0 = duals.nngp, duals.dnngp
         plan = plan_sizes(self.n_components, n_features, self.depth, self.get, self.b_std > 0,
                           min_kappa1=max(int(np.count_nonzero(c1[2:] > 0)), 1),
                           min_tensor=max(int(np.count_nonzero(c0[2:] > 0)), 1))

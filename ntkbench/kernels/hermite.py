@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -81,9 +82,20 @@ def normalized_hermite(x: np.ndarray, degree: int) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=8)
 def _quadrature(nodes: int) -> tuple[np.ndarray, np.ndarray]:
     z, w = np.polynomial.hermite_e.hermegauss(nodes)
-    return z, w / math.sqrt(2.0 * math.pi)
+    w = w / math.sqrt(2.0 * math.pi)
+    return z, w
+
+
+@lru_cache(maxsize=64)
+def _projection(nodes: int, degree: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes z and the matrix w_k·h_l(z_k) (nodes × (q + 1)): a_l = Σ_k f(z_k)·P[k, l]."""
+    z, w = _quadrature(nodes)
+    P = w[:, None] * normalized_hermite(z, degree)
+    P.flags.writeable = False
+    return z, P
 
 
 def _apply(fn: Callable[[torch.Tensor], torch.Tensor], x: np.ndarray) -> np.ndarray:
@@ -167,8 +179,8 @@ def hermite_coefficients(activation: str | DualActivation | Callable, degree: in
     if closed_form and (a := _closed_form(dual, degree)) is not None:
         return a
     check_square_integrable(dual.fn, dual.name)
-    z, w = _quadrature(nodes)
-    return (w * _apply(dual.fn, z)) @ normalized_hermite(z, degree)
+    z, P = _projection(nodes, degree)
+    return _apply(dual.fn, z) @ P
 
 
 def _check_degree(degree: int) -> int:
@@ -248,8 +260,8 @@ class HermiteSeries:
         if self.homogeneity is not None:
             return rho[:, None] ** self.homogeneity * self.coefficients[None, :]
         if method == "exact":
-            z, w = _quadrature(nodes)
-            return (_apply(self.fn, rho[:, None] * z[None, :]) * w) @ normalized_hermite(z, self.degree)
+            z, P = _projection(nodes, self.degree)
+            return _apply(self.fn, rho[:, None] * z[None, :]) @ P
         if method == "polynomial":
             return self._polynomial_radial(rho)
         raise ValueError(f"radial method must be 'exact' or 'polynomial', got {method!r}")
