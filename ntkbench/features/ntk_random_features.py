@@ -44,7 +44,10 @@ class NTKRandomFeatures(BaseNTKFeatures):
     depth : int, default=1
         Number of hidden ReLU layers L.
     get : {"ntk", "nngp"}, default="ntk"
-    activation : {"relu"}, default="relu"
+    activation : str, default="relu"
+        Any name of the activation registry. Other than ReLU: Monte Carlo features σ(Wφ)/√m of each
+        layer and σ′(Wφ)/√m combined by TensorSRHT (Gaussian W in orthogonal blocks), unbiased for
+        inputs of any norm (:mod:`ntkbench.features.hermite_duals`).
     w_std : float, default=sqrt(2)
         Weight standard deviation; the kernel scales by (w_std²/2) per layer as in ``fc_kernel``.
     b_std : float, default=0.0

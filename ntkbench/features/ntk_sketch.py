@@ -19,7 +19,7 @@ from ntkbench.kernels import get_activation
 
 
 class NTKSketch(BaseNTKFeatures):
-    """Sketch of the NTK (or NNGP) of a fully-connected ReLU network by polynomial sketches.
+    """Sketch of the NTK (or NNGP) of a fully-connected network (ReLU or any registered activation).
 
     ``method="layerwise"`` (default) follows the kernel recursion one layer at a time (Algorithm 1
     of Zandieh et al. 2021): the dual activations κ1 and κ0 are replaced by polynomials with
@@ -77,7 +77,13 @@ class NTKSketch(BaseNTKFeatures):
     degree : int, default=8
         Degree q >= 2 of the polynomial fits (κ0 and κ1, or K_L for one-pass).
     method : {"layerwise", "one_pass"}, default="layerwise"
-    activation : {"relu"}, default="relu"
+    activation : str, default="relu"
+        Any name of the activation registry (:func:`ntkbench.kernels.available_activations`, with
+        parameters such as ``"leaky_relu(slope=0.1)"``). ReLU uses the minimax fits above; other
+        activations the truncated Hermite expansion of degree ``degree`` of σ and σ′
+        (:mod:`ntkbench.features.hermite_duals`): in the layer-wise recursion for duals homogeneous of
+        degree 1 (abs, leaky ReLU, normalised Gaussian), with radial features r_l(‖φ‖)·S_l(φ̂) for
+        the others (GELU, erf, sin, ...), which handle inputs of any norm. ``one_pass`` is ReLU only.
     w_std : float, default=sqrt(2)
     b_std : float, default=0.0
         Bias standard deviation (layer-wise only).
