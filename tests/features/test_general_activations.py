@@ -85,3 +85,27 @@ def test_clear_errors():
         NTKRandomFeatures(activation="swishy").fit(X)
     with pytest.raises(ValueError, match="method='one_pass' supports activation='relu' only"):
         NTKSketch(method="one_pass", activation="gelu").fit(X)
+
+
+@pytest.mark.parametrize("name, extra", [
+    ("ntk_sketch", {"method": "layerwise", "activation": "gelu"}),
+    ("ntk_random_features", {"activation": "erf"}),
+])
+def test_adapters_score_general_activations_against_the_exact_kernel(name, extra):
+    from ntkbench.harness.metrics import relative_frobenius_error
+    from ntkbench.harness.registry import discover
+
+    method = discover(entry_points=False).method(name)(random_state=0, n_components=2048, depth=2, **extra)
+    X = _inputs(n=60, d=7)
+    F = method.fit(X).transform(X)
+    target = method.target_kernel()
+    assert extra["activation"] in target.name
+    assert relative_frobenius_error(target(X, X), F @ F.T) < 0.15
+
+
+def test_one_pass_cells_with_other_activations_are_skipped_with_the_reason():
+    from ntkbench.harness.registry import discover
+
+    cls = discover(entry_points=False).method("ntk_sketch")
+    split = None                                   # the reason does not depend on the data
+    assert "relu' only" in cls(method="one_pass", activation="erf").skip(split)
