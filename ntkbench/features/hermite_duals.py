@@ -62,10 +62,6 @@ class LayerDuals:
     def homogeneous(self) -> bool:
         return self.nngp is not None
 
-    @property
-    def is_relu(self) -> bool:
-        return self.name == "relu"
-
 
 def layer_duals(activation: str, degree: int) -> LayerDuals:
     """The coefficients of ``activation`` truncated at ``degree`` (see module docstring).
@@ -165,10 +161,6 @@ class MonteCarloFeatures:
         self.weights = torch.as_tensor(u, device=device)
         self.fn, self.power, self.dim = fn, power, size
         self.scale = 1.0 / math.sqrt(size)
-
-    @staticmethod
-    def minimum_size(series: HermiteSeries) -> int:
-        return 1
 
     def __call__(self, phi_hat: torch.Tensor, norm: torch.Tensor) -> torch.Tensor:
         w = self.weights.to(phi_hat.dtype)

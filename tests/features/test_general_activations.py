@@ -67,7 +67,7 @@ def test_homogeneous_activations_use_hermite_coefficients_in_the_layerwise_recur
     assert duals.homogeneous and duals.gain == 1.0
     assert not layer_duals("gelu", 6).homogeneous
     relu = layer_duals("relu", 6)
-    assert relu.is_relu and relu.gain == 0.5
+    assert relu.name == "relu" and relu.gain == 0.5
 
 
 @pytest.mark.parametrize("cls", [NTKSketch, NTKRandomFeatures])
