@@ -149,6 +149,7 @@ def plot(rows: list[dict], out: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     from ntkbench.report.style import method_colour, series_marker
 
@@ -169,6 +170,9 @@ def plot(rows: list[dict], out: Path) -> None:
                 _, t_exact = _median(rows, activation, "exact", "time_s")
                 ax.axvline(t_exact[0], color="0.4", lw=1, ls="-.", label="exact dual (closed form)")
                 ax.set_xscale("log")
+                ax.xaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+                ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+                ax.xaxis.set_minor_formatter(NullFormatter())   # minor labels overlap on short ranges
                 ax.set_xlabel("wall time to form K̃ (s, median of repetitions)")
             else:
                 ax.set_xlabel("Hermite degree q")
