@@ -9,7 +9,8 @@ from ntkbench.features import NTKRandomFeatures
 
 
 class NTKRandomFeaturesMethod(FCFeatureMethod):
-    """Arc-cosine random features (leverage-sampled order 1, order 0) combined by TensorSRHT per layer.
+    """Arc-cosine random features (leverage-sampled order 1, order 0) combined by TensorSRHT per layer;
+    for an activation other than ReLU, Monte Carlo features σ(Wφ)/√m and σ′(Wφ)/√m per layer.
 
     ``n_components`` is the feature dimension; the internal split is documented on the transformer.
     ``sampling="gaussian"`` turns the leverage-score sampling off (for ablations).
@@ -20,7 +21,7 @@ class NTKRandomFeaturesMethod(FCFeatureMethod):
     params = {
         "n_components": [1024, 256, 512, 2048, 4096, 8192],
         "depth": [1, 2, 3],
-        "activation": ["relu"],
+        "activation": ["relu", "erf", "gelu", "abs", "sin"],
         "w_std": [math.sqrt(2.0)],
         "b_std": [0.0],
         "get": ["ntk", "nngp"],

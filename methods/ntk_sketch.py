@@ -5,17 +5,21 @@ from __future__ import annotations
 import math
 
 from ntkbench.adapters import FCFeatureMethod
+from ntkbench.contracts import Split
 from ntkbench.features import NTKSketch
+from ntkbench.kernels import get_activation
 
 
 class NTKSketchMethod(FCFeatureMethod):
-    """Polynomial sketches of the FC ReLU NTK/NNGP: ``method="one_pass"`` (one fit of K_L, as in the
-    reference experiments, improved) or ``"layerwise"`` (κ0/κ1 fits per layer; supports biases);
-    ``"auto"`` (default) is one-pass without a bias, layer-wise with one.
+    """Polynomial sketches of the FC NTK/NNGP: ``method="one_pass"`` (ReLU only: one fit of K_L, as in
+    the reference experiments, improved) or ``"layerwise"`` (κ0/κ1 fits per layer for ReLU, truncated
+    Hermite expansions for any other activation of the registry; supports biases); ``"auto"``
+    (default) is one-pass for ReLU without a bias, layer-wise otherwise.
 
-    ``degree`` is the degree of the polynomial fits (``"auto"``: chosen by method and depth, see
-    ``ntkbench.features.ntk_sketch.AUTO_DEGREE``); ``n_components`` the feature dimension. The first
-    value of each grid is the library's default.
+    ``degree`` is the degree of the polynomial fits or Hermite expansions (``"auto"``: chosen by
+    method and depth, see ``ntkbench.features.ntk_sketch.AUTO_DEGREE``); ``n_components`` the
+    feature dimension. The first value of each grid is the library's default. Cells pairing
+    ``one_pass`` with another activation are skipped with the reason.
     """
 
     name = "ntk_sketch"
@@ -25,7 +29,7 @@ class NTKSketchMethod(FCFeatureMethod):
         "depth": [1, 2, 3],
         "degree": ["auto", 2, 4, 6, 8, 12, 16],
         "method": ["auto", "one_pass", "layerwise"],
-        "activation": ["relu"],
+        "activation": ["relu", "erf", "gelu", "abs", "sin"],
         "w_std": [math.sqrt(2.0)],
         "b_std": [0.0],
         "get": ["ntk", "nngp"],
@@ -33,6 +37,11 @@ class NTKSketchMethod(FCFeatureMethod):
     param_constraints = {"n_components": {"ge": 1}, "depth": {"ge": 1},
                          "degree": {"choices": ["auto"], "type": int, "ge": 2},
                          "method": {"choices": ["auto", "one_pass", "layerwise"]}, "get": {"choices": ["ntk", "nngp"]}}
+
+    def skip(self, split: Split) -> str | None:
+        if self.params["method"] == "one_pass" and get_activation(self.params["activation"]).name != "relu":
+            return f"method='one_pass' supports activation='relu' only, got {self.params['activation']!r}"
+        return super().skip(split)
 
     def _estimator(self) -> NTKSketch:
         p = self.params

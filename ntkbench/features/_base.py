@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ntkbench.arch import Arch
 from ntkbench.features._overflow import check_features_finite, check_row_norms
+from ntkbench.kernels import get_activation
 from ntkbench.sketches import SRHT, check_device
 from ntkbench.threads import torch_threads
 
@@ -52,7 +53,7 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "depth": [Interval(Integral, 1, None, closed="left")],
         "get": [StrOptions({"ntk", "nngp"})],
-        "activation": [StrOptions({"relu"})],
+        "activation": [str],
         "w_std": [Interval(Real, 0, None, closed="neither")],
         "b_std": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -88,11 +89,14 @@ class BaseNTKFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.device_ = check_device(self.device)
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         check_row_norms(X)
+        get_activation(self.activation)   # an unknown name is a ValueError listing the known ones
         self.arch_ = Arch(kind="fc", depth=int(self.depth), activation=self.activation,
                           w_std=float(self.w_std), b_std=float(self.b_std))
         if not math.isfinite(self.w_std) or not math.isfinite(self.b_std):
             raise ValueError("w_std and b_std must be finite")
         rs = check_random_state(self.random_state)
+        # typical input norms: maps whose dual depends on the norms size their sketches for them
+        self.norm_quantiles_ = np.quantile(np.linalg.norm(X, axis=1), [0.05, 0.25, 0.5, 0.75, 0.95])
         self.map_ = self._build(X.shape[1], rs, self.device_)
         if self.map_.output_dim != self.n_components:
             self.map_ = _Compressed(self.map_, self.n_components, rs, self.device_)

@@ -95,6 +95,7 @@ class CNTKSketch(BaseNTKFeatures):
 
     _parameter_constraints = {
         **BaseNTKFeatures._parameter_constraints,
+        "activation": [StrOptions({"relu"})],
         "filter_size": [Interval(Integral, 1, None, closed="left")],
         "padding": [StrOptions({"valid", "same"})],
         "pooling": [StrOptions({"gap", "flatten"})],

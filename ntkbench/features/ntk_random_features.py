@@ -11,6 +11,8 @@ from sklearn.utils._param_validation import StrOptions
 from ntkbench.features._base import BaseNTKFeatures
 from ntkbench.features._duals import ArcCos0RandomFeatures, ArcCos1RandomFeatures
 from ntkbench.features._layerwise import LayerwiseFeatureMap, plan_sizes
+from ntkbench.features.hermite_duals import monte_carlo_map
+from ntkbench.kernels import get_activation
 
 
 class NTKRandomFeatures(BaseNTKFeatures):
@@ -42,7 +44,10 @@ class NTKRandomFeatures(BaseNTKFeatures):
     depth : int, default=1
         Number of hidden ReLU layers L.
     get : {"ntk", "nngp"}, default="ntk"
-    activation : {"relu"}, default="relu"
+    activation : str, default="relu"
+        Any name of the activation registry. Other than ReLU: Monte Carlo features σ(Wφ)/√m of each
+        layer and σ′(Wφ)/√m combined by TensorSRHT (Gaussian W in orthogonal blocks), unbiased for
+        inputs of any norm (:mod:`ntkbench.features.hermite_duals`).
     w_std : float, default=sqrt(2)
         Weight standard deviation; the kernel scales by (w_std²/2) per layer as in ``fc_kernel``.
     b_std : float, default=0.0
@@ -105,7 +110,10 @@ class NTKRandomFeatures(BaseNTKFeatures):
         self.device = device
         self.random_state = random_state
 
-    def _build(self, n_features: int, rs: np.random.RandomState, device: torch.device) -> LayerwiseFeatureMap:
+    def _build(self, n_features: int, rs: np.random.RandomState, device: torch.device):
+        if get_activation(self.activation).name != "relu":
+            return monte_carlo_map(n_features, self.n_components, self.depth, self.get, self.w_std, self.b_std,
+                                   self.activation, rs, device)
         plan = plan_sizes(self.n_components, n_features, self.depth, self.get, self.b_std > 0)
         return LayerwiseFeatureMap(
             n_features, self.depth, self.get, self.w_std ** 2 / 2.0, float(self.b_std) ** 2, plan,

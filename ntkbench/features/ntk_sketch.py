@@ -13,11 +13,13 @@ from ntkbench.features._base import BaseNTKFeatures
 from ntkbench.features._duals import PolynomialDualFeatures
 from ntkbench.features._layerwise import LayerwiseFeatureMap, plan_sizes
 from ntkbench.features._one_pass import OnePassFeatureMap, one_pass_size
-from ntkbench.features.polyfit import kappa0_coeffs, kappa1_coeffs, ntk_coeffs
+from ntkbench.features.hermite_duals import general_sketch_map, layer_duals
+from ntkbench.features.polyfit import ntk_coeffs
+from ntkbench.kernels import get_activation
 
 
 class NTKSketch(BaseNTKFeatures):
-    """Sketch of the NTK (or NNGP) of a fully-connected ReLU network by polynomial sketches.
+    """Sketch of the NTK (or NNGP) of a fully-connected network (ReLU or any registered activation).
 
     ``method="layerwise"`` follows the kernel recursion one layer at a time (Algorithm 1 of
     Zandieh et al. 2021): the dual activations κ1 and κ0 are replaced by polynomials with
@@ -91,9 +93,17 @@ class NTKSketch(BaseNTKFeatures):
     depth : int, default=1
     get : {"ntk", "nngp"}, default="ntk"
     degree : int or "auto", default="auto"
-        Degree q >= 2 of the polynomial fits (κ0 and κ1, or K_L for one-pass); "auto": see above.
+        Degree q >= 2 of the polynomial fits (κ0 and κ1, or K_L for one-pass), or of the Hermite
+        expansions for other activations; "auto": see above (Hermite expansions: 8, as in Han et al.).
     method : {"auto", "layerwise", "one_pass"}, default="auto"
-    activation : {"relu"}, default="relu"
+        "auto": one-pass for ReLU without a bias, layer-wise otherwise.
+    activation : str, default="relu"
+        Any name of the activation registry (:func:`ntkbench.kernels.available_activations`, with
+        parameters such as ``"leaky_relu(slope=0.1)"``). ReLU uses the minimax fits above; other
+        activations the truncated Hermite expansion of degree ``degree`` of σ and σ′
+        (:mod:`ntkbench.features.hermite_duals`): in the layer-wise recursion for duals homogeneous of
+        degree 1 (abs, leaky ReLU, normalised Gaussian), with radial features r_l(‖φ‖)·S_l(φ̂) for
+        the others (GELU, erf, sin, ...), which handle inputs of any norm. ``one_pass`` is ReLU only.
     w_std : float, default=sqrt(2)
     b_std : float, default=0.0
         Bias standard deviation (layer-wise only).
@@ -111,6 +121,9 @@ class NTKSketch(BaseNTKFeatures):
     arch_ : Arch
     map_ : LayerwiseFeatureMap or OnePassFeatureMap
         Wrapped with the final SRHT below the minimum size.
+    norm_quantiles_ : ndarray of shape (5,)
+        5, 25, 50, 75 and 95 % quantiles of the training rows' norms: activations whose dual
+        depends on the norms size their per-degree sketches for them.
     n_features_in_ : int
 
     See Also
@@ -158,17 +171,25 @@ class NTKSketch(BaseNTKFeatures):
         self.random_state = random_state
 
     def _build(self, n_features: int, rs: np.random.RandomState, device: torch.device):
-        gain = self.w_std ** 2 / 2.0
-        self.method_ = resolve_method(self.method, self.b_std)
-        self.degree_ = resolve_degree(self.degree, self.method_, self.depth)
+        relu = get_activation(self.activation).name == "relu"
+        self.method_ = resolve_method(self.method, self.b_std, relu)
+        self.degree_ = resolve_degree(self.degree, self.method_, self.depth, relu)
         if self.method_ == "one_pass":
+            if not relu:
+                raise ValueError(f"method='one_pass' supports activation='relu' only, got {self.activation!r}; "
+                                 "use method='layerwise' or 'auto'")
             if self.b_std > 0:
                 raise ValueError("method='one_pass' needs b_std=0 (with a bias the kernel is not a function "
                                  "of the cosine); use method='layerwise' or 'auto'")
             coeffs = ntk_coeffs(self.depth, self.degree_, self.get)
             return OnePassFeatureMap(n_features, one_pass_size(self.n_components, n_features, coeffs), coeffs,
-                                     gain ** self.depth, rs, device)
-        c1, c0 = kappa1_coeffs(self.degree_), kappa0_coeffs(self.degree_)
+                                     (self.w_std ** 2 / 2.0) ** self.depth, rs, device)
+        duals = layer_duals(self.activation, self.degree_)
+        gain = self.w_std ** 2 * duals.gain
+        if not duals.homogeneous:
+            return general_sketch_map(n_features, self.n_components, self.depth, self.get, self.w_std, self.b_std,
+                                      duals, rs, device, self.norm_quantiles_)
+        c1, c0 = duals.nngp, duals.dnngp
         plan = plan_sizes(self.n_components, n_features, self.depth, self.get, self.b_std > 0,
                           min_kappa1=max(int(np.count_nonzero(c1[2:] > 0)), 1),
                           min_tensor=max(int(np.count_nonzero(c0[2:] > 0)), 1))
@@ -191,16 +212,24 @@ class NTKSketch(BaseNTKFeatures):
 AUTO_DEGREE = {"one_pass": (4, 8, 8), "layerwise": (6, 6, 6)}
 
 
-def resolve_method(method: str, b_std: float) -> str:
-    """``method``, with ``"auto"`` resolved: one-pass without a bias (b_std = 0), else layer-wise."""
+#: The degree of the Hermite expansions of activations other than ReLU under ``degree="auto"``
+#: (Han et al. 2022 use 8).
+HERMITE_AUTO_DEGREE = 8
+
+
+def resolve_method(method: str, b_std: float, relu: bool = True) -> str:
+    """``method``, with ``"auto"`` resolved: one-pass for ReLU without a bias (b_std = 0), else layer-wise."""
     if method != "auto":
         return method
-    return "one_pass" if b_std == 0 else "layerwise"
+    return "one_pass" if b_std == 0 and relu else "layerwise"
 
 
-def resolve_degree(degree: int | str, method: str, depth: int) -> int:
-    """``degree``, with ``"auto"`` resolved from :data:`AUTO_DEGREE` for a resolved ``method``."""
+def resolve_degree(degree: int | str, method: str, depth: int, relu: bool = True) -> int:
+    """``degree``, with ``"auto"`` resolved from :data:`AUTO_DEGREE` for a resolved ``method``
+    (ReLU), or :data:`HERMITE_AUTO_DEGREE` for another activation."""
     if degree != "auto":
         return int(degree)
+    if not relu:
+        return HERMITE_AUTO_DEGREE
     table = AUTO_DEGREE[method]
     return table[min(depth, len(table)) - 1]

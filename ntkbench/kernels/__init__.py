@@ -9,6 +9,8 @@ arch_kernel          the exact kernel of an :class:`ntkbench.arch.Arch`; kernel_
 arch_target          that kernel as the TargetKernel approximations are scored against (fc_target: FC only).
 get_activation       a dual activation from a registry name such as ``"leaky_relu(slope=0.1)"``.
 NumericDual          Gauss–Hermite dual of any callable activation.
+hermite_series       truncated Hermite expansion of an activation: its dual, tail-mass bound, radial functions.
+derivative_series    the same for σ′ (the NTK's derivative map).
 kappa0, kappa1       arc-cosine functions of order 0 and 1.
 """
 
@@ -17,19 +19,24 @@ from ntkbench.kernels.arch_kernel import arch_kernel, arch_target, fc_target, ke
 from ntkbench.kernels.conv import cntk_kernel, myrtle_kernel
 from ntkbench.kernels.duals import DualActivation
 from ntkbench.kernels.fc import fc_kernel
+from ntkbench.kernels.hermite import HermiteSeries, derivative_series, hermite_coefficients, hermite_series
 from ntkbench.kernels.quadrature import NumericDual
 from ntkbench.kernels.registry import available_activations, get_activation, register_activation
 
 __all__ = [
     "DualActivation",
+    "HermiteSeries",
     "NumericDual",
     "arch_kernel",
     "arch_target",
     "available_activations",
     "cntk_kernel",
+    "derivative_series",
     "fc_kernel",
     "fc_target",
     "get_activation",
+    "hermite_coefficients",
+    "hermite_series",
     "kappa0",
     "kappa1",
     "kernel_name",

@@ -60,7 +60,7 @@ def test_transform_into_preallocated_array_and_memmap(rng, tmp_path, cls):
 
 @pytest.mark.parametrize("cls", CLASSES)
 @pytest.mark.parametrize("param, value", [
-    ("n_components", 0), ("depth", 0), ("get", "cntk"), ("activation", "tanh"), ("w_std", -1.0),
+    ("n_components", 0), ("depth", 0), ("get", "cntk"), ("activation", "swishy"), ("w_std", -1.0),
     ("b_std", -0.5), ("batch_size", 0), ("w_std", math.inf),
 ])
 def test_invalid_parameters_raise_value_errors(rng, cls, param, value):
