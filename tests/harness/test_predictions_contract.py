@@ -126,3 +126,30 @@ def test_gaussian_nlpd_values_and_errors():
         metrics.gaussian_nlpd([1.0, 2.0], [1.0, 2.0], [1.0, 0.0])
     with pytest.raises(ValueError, match="of one size"):
         metrics.gaussian_nlpd([1.0, 2.0], [1.0, 2.0], [1.0])
+
+
+def test_the_report_shows_the_nlpd_column_when_a_method_has_it(toy_root, write_suite, tmp_path, monkeypatch):
+    from ntkbench.cli import main
+    from ntkbench.report import plots
+
+    (toy_root / "methods" / "prediction_methods.py").write_text(PREDICTION_METHODS)
+    write_suite("nlpd", """
+        [suite]
+        n_eval = 0
+        [[datasets]]
+        name = "toy"
+        [[methods]]
+        name = "mean_var"
+        [[methods]]
+        name = "plain"
+    """)
+    store = str(tmp_path / "r.sqlite")
+    monkeypatch.setattr(plots, "_save", lambda fig, path: path)
+    assert main(["run", "nlpd", "--store", store, "--jobs", "0", "--no-progress"]) == 0
+    assert main(["report", "nlpd", "--store", store]) == 0
+    text = (toy_root / "reports" / "nlpd" / "README.md").read_text()
+    header = [cell.strip() for cell in next(line for line in text.splitlines() if line.startswith("| method")).split("|")]
+    assert header[2:4] == ["test RMSE", "test NLPD"]
+    cells = {line.split("|")[1].strip(): line.split("|")[3].strip() for line in text.splitlines()
+             if line.startswith(("| mean_var", "| plain"))}
+    assert cells["plain"] == "—" and float(cells["mean_var"]) > 0
