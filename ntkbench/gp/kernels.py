@@ -17,6 +17,7 @@ import gpytorch
 import torch
 
 from ntkbench.kernels import fc_kernel, get_activation
+from ntkbench.kernels.fc import fc_layer_variances
 
 Tensor = torch.Tensor
 #: Relative step of the central differences (√ of float64's eps³ᐟ²: balances truncation and rounding).
@@ -36,13 +37,19 @@ def fc_kernel_values(x1: Tensor, x2: Tensor | None, *, depth: int, activation: s
 
 def _fc_diagonal(x1: Tensor, x2: Tensor, *, depth: int, activation: str, get: str, w_std: float, b_std: float,
                  dtype: torch.dtype) -> Tensor:
-    """k(x1_i, x2_i) for each i, in blocks of pairs (one 1 × 1 kernel per pair would be slow)."""
-    out = torch.empty(len(x1), dtype=dtype, device=x1.device)
-    same = x1 is x2 or torch.equal(x1, x2)
-    for i in range(len(x1)):
-        out[i] = fc_kernel(x1[i:i + 1], None if same else x2[i:i + 1], depth=depth, activation=activation,
-                           get=get, w_std=w_std, b_std=b_std, dtype=dtype)[0, 0]
-    return out
+    """k(x1_i, x2_i) for each i: ``fc_kernel``'s recursion on the n pairs, not on all n1 × n2 of them."""
+    dual = get_activation(activation)
+    w2, b2 = w_std ** 2, b_std ** 2
+    a, c = x1.to(dtype), x2.to(dtype)
+    q1 = fc_layer_variances((a * a).sum(1) + b2, dual, depth, w_std, b_std)
+    q2 = q1 if a is c or torch.equal(a, c) else fc_layer_variances((c * c).sum(1) + b2, dual, depth, w_std, b_std)
+    sigma = (a * c).sum(1) + b2
+    theta = sigma
+    for h in range(depth):
+        nngp, dnngp = dual.both(q1[h], q2[h], sigma, scale=w2)
+        sigma = nngp + b2
+        theta = theta * dnngp + sigma
+    return theta if get == "ntk" else sigma
 
 
 class _FCKernelFunction(torch.autograd.Function):

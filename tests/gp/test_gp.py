@@ -28,6 +28,8 @@ def test_neural_gp_kernel_equals_fc_kernel(rng, get, activation, depth, b_std):
     np.testing.assert_allclose(kernel(x).to_dense().detach().numpy(), fc_kernel(X, **options), rtol=1e-12)
     np.testing.assert_allclose(kernel(x, z).to_dense().detach().numpy(), fc_kernel(X, Z, **options), rtol=1e-12)
     np.testing.assert_allclose(kernel(x, diag=True).detach().numpy(), np.diag(fc_kernel(X, **options)), rtol=1e-12)
+    np.testing.assert_allclose(kernel(x[:5], z, diag=True).detach().numpy(), np.diag(fc_kernel(X[:5], Z, **options)),
+                               rtol=1e-12)
 
 
 @pytest.mark.parametrize("depth", [1, 2, 3])
