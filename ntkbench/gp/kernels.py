@@ -109,7 +109,7 @@ class FCNeuralKernel(gpytorch.kernels.Kernel):
     --------
     >>> k = FCNeuralKernel(depth=2)
     >>> x = torch.tensor([[3.0, 4.0]], dtype=torch.float64)
-    >>> float(k(x).to_dense()[0, 0])       # (L + 1)·‖x‖² for ReLU, w² = 2
+    >>> round(float(k(x).to_dense()[0, 0]), 9)       # (L + 1)·‖x‖² for ReLU, w² = 2
     75.0
     """
 
