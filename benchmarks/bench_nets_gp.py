@@ -25,23 +25,25 @@ def _regression(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 class TrainedMLPEpoch:
-    """One epoch of Adam on MSE (minibatches of 128) for a depth-2 NTK-parameterised MLP."""
+    """One epoch of Adam on MSE (minibatches of 128) for a depth-2 NTK-parameterised MLP, dense
+    (rank 0) or factorised (a rank-32 trainable factor times a fixed random map)."""
 
-    params = [[256, 1024] if FULL else [64, 256], [10000 if FULL else 2000]]
-    param_names = ["width", "n"]
+    params = [[256, 1024] if FULL else [64, 256], [10000 if FULL else 2000], [0, 32]]
+    param_names = ["width", "n", "rank"]
 
-    def setup(self, width: int, n: int) -> None:
+    def setup(self, width: int, n: int, rank: int) -> None:
         torch.set_num_threads(1)
         X, y = _regression(n, 90)
         self.X = torch.as_tensor(X, dtype=torch.float32)
         self.y = torch.as_tensor(y[:, None], dtype=torch.float32)
-        self.network = build_network(Arch(depth=2, b_std=0.1), (90,), width=width, random_state=0)
+        self.network = build_network(Arch(depth=2, b_std=0.1), (90,), width=width, random_state=0,
+                                     rank=rank or None)
         train_network(self.network, self.X[:128], self.y[:128], epochs=1)  # first-call costs (optimiser import)
 
-    def time_epoch(self, width: int, n: int) -> None:
+    def time_epoch(self, width: int, n: int, rank: int) -> None:
         train_network(self.network, self.X, self.y, epochs=1, batch_size=128)
 
-    def peakmem_epoch(self, width: int, n: int) -> None:
+    def peakmem_epoch(self, width: int, n: int, rank: int) -> None:
         train_network(self.network, self.X, self.y, epochs=1, batch_size=128)
 
 

@@ -1,6 +1,7 @@
-"""Trained finite-width networks of an Arch, in the NTK parameterisation: an MLP, a CNN and
-Myrtle-5/7/10, trained with Adam or SGD on MSE or cross-entropy with early stopping on the
-validation split. ``width`` as a grid shows the approach to the kernel methods of the same Arch."""
+"""Trained finite-width networks of an Arch, in the NTK parameterisation: an MLP (dense or
+factorised), a CNN and Myrtle-5/7/10, trained with Adam or SGD on MSE or cross-entropy with early
+stopping on the validation split. ``width`` as a grid shows the approach to the kernel methods of
+the same Arch."""
 
 from __future__ import annotations
 
@@ -48,6 +49,10 @@ class _TrainedNetwork(ArchMethod):
     def arch(self) -> Arch:
         return Arch.from_params({**self.params, "kind": self.kind, **self.fixed_arch})
 
+    def _rank(self) -> int | None:
+        """The rank of factorised layers (None: dense)."""
+        return None
+
     def _targets(self, y: np.ndarray) -> torch.Tensor:
         if self.task_ == "regression":
             return torch.as_tensor(self.standardizer_.transform(y).reshape(len(y), -1), dtype=torch.float32)
@@ -70,7 +75,7 @@ class _TrainedNetwork(ArchMethod):
             self.n_outputs_ = int(n_classes) if n_classes is not None else int(np.max(y)) + 1
         device = torch.device(self.device)
         self.network_ = build_network(self.arch, np.shape(X)[1:], width=int(p["width"]), n_outputs=self.n_outputs_,
-                                      random_state=self.random_state).to(device)
+                                      random_state=self.random_state, rank=self._rank()).to(device)
 
         def tensors(inputs: np.ndarray, targets: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
             return (torch.as_tensor(np.asarray(inputs), dtype=torch.float32, device=device),
@@ -98,13 +103,27 @@ class _TrainedNetwork(ArchMethod):
 
 
 class TrainedMLP(_TrainedNetwork):
-    """An MLP of ``depth`` hidden layers of ``width`` units (the network of exact_fc)."""
+    """An MLP of ``depth`` hidden layers of ``width`` units (the network of exact_fc).
+
+    ``rank`` > 0 makes it a factorised wide network (Ailon & Shit 2022): every dense layer with
+    more than ``rank`` inputs except the readout is a trainable (width × rank) factor times a fixed
+    random (rank × inputs) map; 0 keeps dense layers.
+    """
 
     name = "trained_mlp"
     input = "flat"
     params = {"depth": [2, 1, 3], "activation": ["relu", "erf", "gelu"], "w_std": [math.sqrt(2.0)],
-              "b_std": [0.1, 0.0], **_TRAINING}
-    param_constraints = {"depth": {"ge": 1}, **_CONSTRAINTS}
+              "b_std": [0.1, 0.0], **_TRAINING, "rank": [0, 64, 256]}
+    param_constraints = {"depth": {"ge": 1}, **_CONSTRAINTS, "rank": {"ge": 0}}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.params["rank"] > self.params["width"]:
+            raise ValueError(f"rank {self.params['rank']} is above the width {self.params['width']}; "
+                             "a factorised layer's rank must be at most its width (0: dense layers)")
+
+    def _rank(self) -> int | None:
+        return int(self.params["rank"]) or None
 
 
 class TrainedCNN(_TrainedNetwork):

@@ -24,7 +24,7 @@ from torch import nn
 from ntkbench.arch import Arch
 from ntkbench.kernels import get_activation
 from ntkbench.kernels.conv import Layer, cntk_plan, myrtle_plan
-from ntkbench.nets.layers import Activation, NTKConv2d, NTKLinear
+from ntkbench.nets.layers import Activation, FactorisedLinear, NTKConv2d, NTKLinear
 
 
 def check_width(width: object) -> int:
@@ -35,7 +35,7 @@ def check_width(width: object) -> int:
 
 
 def build_network(arch: Arch, input_shape: Sequence[int], *, width: int, n_outputs: int = 1,
-                  random_state: int = 0, dtype: torch.dtype = torch.float32) -> nn.Sequential:
+                  random_state: int = 0, dtype: torch.dtype = torch.float32, rank: int | None = None) -> nn.Sequential:
     """The finite-width network of ``arch``, initialised from ``random_state``.
 
     Parameters
@@ -52,6 +52,10 @@ def build_network(arch: Arch, input_shape: Sequence[int], *, width: int, n_outpu
     random_state : int, default=0
         Seed of the initial parameters (drawn on the CPU, so one seed is one network everywhere).
     dtype : torch dtype, default=torch.float32
+    rank : int, optional
+        ``kind="fc"`` only: replace every dense layer with more than ``rank`` inputs, except the
+        readout, by a :class:`~ntkbench.nets.layers.FactorisedLinear` of that rank (a factorised
+        wide network); default: dense layers.
 
     Returns
     -------
@@ -61,8 +65,8 @@ def build_network(arch: Arch, input_shape: Sequence[int], *, width: int, n_outpu
     Raises
     ------
     ValueError
-        For a width below 1, an input shape that does not fit the kind, or an activation with no
-        elementwise form.
+        For a width below 1, an input shape that does not fit the kind, an activation with no
+        elementwise form, or a rank that is not between 1 and the width.
 
     Examples
     --------
@@ -79,8 +83,13 @@ def build_network(arch: Arch, input_shape: Sequence[int], *, width: int, n_outpu
     if arch.kind == "fc":
         if len(shape) != 1:
             raise ValueError(f"an fc network takes inputs of shape (d,), got {shape}; flatten images first")
-        layers = _mlp(arch, shape[0], width, n_outputs, gen, dtype, act)
+        if rank is not None and (isinstance(rank, bool) or not isinstance(rank, numbers.Integral)
+                                 or not 1 <= rank <= width):
+            raise ValueError(f"rank must be an integer between 1 and the width {width}, got {rank!r}")
+        layers = _mlp(arch, shape[0], width, n_outputs, gen, dtype, act, rank)
     else:
+        if rank is not None:
+            raise ValueError(f"rank (factorised layers) applies to fc networks, not {arch.kind!r}")
         if len(shape) != 3:
             raise ValueError(f"a {arch.kind} network takes images of shape (C, H, W), got {shape}")
         plan = (cntk_plan(arch.depth, arch.filter_size, arch.padding) if arch.kind == "conv"
@@ -95,12 +104,18 @@ def build_network(arch: Arch, input_shape: Sequence[int], *, width: int, n_outpu
 
 
 def _mlp(arch: Arch, d: int, width: int, n_outputs: int, gen: torch.Generator, dtype: torch.dtype,
-         act) -> list[nn.Module]:
+         act, rank: int | None) -> list[nn.Module]:
     hidden = arch.w_std / math.sqrt(width)
-    layers: list[nn.Module] = [NTKLinear(d, width, weight_scale=1.0, bias_scale=arch.b_std, generator=gen, dtype=dtype)]
+
+    def dense(fan_in: int, scale: float) -> nn.Module:
+        if rank is not None and fan_in > rank:
+            return FactorisedLinear(fan_in, width, rank, weight_scale=scale, bias_scale=arch.b_std, generator=gen,
+                                    dtype=dtype)
+        return NTKLinear(fan_in, width, weight_scale=scale, bias_scale=arch.b_std, generator=gen, dtype=dtype)
+
+    layers: list[nn.Module] = [dense(d, 1.0)]
     for _ in range(arch.depth - 1):
-        layers += [Activation(act), NTKLinear(width, width, weight_scale=hidden, bias_scale=arch.b_std,
-                                              generator=gen, dtype=dtype)]
+        layers += [Activation(act), dense(width, hidden)]
     layers += [Activation(act), NTKLinear(width, n_outputs, weight_scale=hidden, bias_scale=arch.b_std,
                                           generator=gen, dtype=dtype)]
     return layers

@@ -48,6 +48,39 @@ class NTKLinear(nn.Module):
         return out + self.bias_scale * self.bias if self.bias is not None else out
 
 
+class FactorisedLinear(nn.Module):
+    """A dense layer whose weight is a trainable factor times a fixed random map (Ailon & Shit 2022):
+    ``y = weight_scale · (x Rᵀ) Uᵀ + bias_scale · β``.
+
+    R (rank × in_features, entries N(0, 1/rank), not trained) reduces the input to ``rank``
+    dimensions with ‖R x‖ ≈ ‖x‖, and U (out_features × rank, standard normal) is trained, so a step
+    costs O((in + out)·rank) per example instead of O(in·out), and at initialisation each output
+    has about the variance of the dense layer's.
+
+    Parameters
+    ----------
+    in_features, out_features, rank : int
+        ``rank`` at most ``in_features``.
+    weight_scale, bias_scale, generator, dtype
+        As in :class:`NTKLinear`.
+    """
+
+    def __init__(self, in_features: int, out_features: int, rank: int, *, weight_scale: float, bias_scale: float,
+                 generator: torch.Generator, dtype: torch.dtype = torch.float32) -> None:
+        super().__init__()
+        if not 1 <= rank <= in_features:
+            raise ValueError(f"rank must be between 1 and the layer's input size {in_features}, got {rank}")
+        self.weight_scale, self.bias_scale = float(weight_scale), float(bias_scale)
+        self.register_buffer("reduction", torch.randn((rank, in_features), generator=generator, dtype=dtype)
+                             / rank ** 0.5)
+        self.factor = _standard_normal((out_features, rank), generator, dtype)
+        self.bias = _standard_normal((out_features,), generator, dtype) if bias_scale > 0 else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = ((x @ self.reduction.T) @ self.factor.T) * self.weight_scale
+        return out + self.bias_scale * self.bias if self.bias is not None else out
+
+
 class NTKConv2d(nn.Module):
     """``y = weight_scale · (W ⋆ x) + bias_scale · β`` (f × f filters), W and β standard normal.
 

@@ -44,6 +44,7 @@ CASES = [
     ("trained_mlp", "{ width = 32, epochs = 3 }", REGRESSION),
     ("trained_mlp", "{ width = 32, epochs = 3, loss = 'cross_entropy', optimizer = 'sgd', lr = 0.01 }", DIGITS),
     ("trained_mlp", "{ width = 32, epochs = 3 }", DIGITS),
+    ("trained_mlp", "{ width = 32, rank = 8, epochs = 3 }", DIGITS),
     ("trained_cnn", "{ width = 8, depth = 2, epochs = 2, loss = 'cross_entropy' }", DIGIT_IMAGES),
     ("trained_myrtle", "{ width = 8, epochs = 2, loss = 'cross_entropy' }", DIGIT_IMAGES),
     ("grad_rf", "{ width = 32, depth = 2, n_components = 128 }", REGRESSION),
@@ -82,6 +83,7 @@ def test_gp_methods_skip_classification_with_the_reason(tmp_path):
 
 @pytest.mark.parametrize("method, params, message", [
     ("trained_mlp", {"width": 0}, "width must be a positive integer"),
+    ("trained_mlp", {"width": 64, "rank": 128}, "rank 128 is above the width 64"),
     ("trained_cnn", {"optimizer": "adagrad"}, "optimizer must be one of 'adam', 'sgd', got 'adagrad'"),
     ("trained_myrtle", {"device": "gpu"}, "not a torch device"),
 ])

@@ -80,3 +80,31 @@ def test_a_width_that_is_not_a_positive_integer_is_refused(width):
 def test_networks_that_cannot_be_built_say_why(arch, shape, message):
     with pytest.raises(ValueError, match=message):
         build_network(arch, shape, width=4)
+
+
+def test_factorised_wide_network_trains_a_fraction_of_the_parameters_and_keeps_the_kernel(rng):
+    X = rng.standard_normal((10, 5))
+    arch = Arch(depth=3)
+    dense = build_network(arch, (5,), width=1024, random_state=0)
+    factorised = build_network(arch, (5,), width=1024, rank=128, random_state=0)
+    trained = [sum(p.numel() for p in net.parameters() if p.requires_grad) for net in (dense, factorised)]
+    assert trained[1] < trained[0] / 7                      # two 1024×1024 layers became 1024×128 factors
+    assert sum(b.numel() for b in factorised.buffers()) == 2 * 128 * 1024   # the fixed random maps
+    errors = [relative_frobenius_error(arch_kernel(arch, X), empirical_ntk(
+        build_network(arch, (5,), width=1024, rank=128, random_state=s, dtype=torch.float64),
+        torch.as_tensor(X)).numpy()) for s in range(2)]
+    assert np.mean(errors) < 0.3                              # E[RᵀR] = I keeps the NNGP and NTK in expectation
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"rank": 0}, "rank must be an integer between 1 and the width 8"),
+    ({"rank": 9}, "rank must be an integer between 1 and the width 8"),
+])
+def test_a_rank_outside_one_to_width_is_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        build_network(Arch(), (3,), width=8, **kwargs)
+
+
+def test_factorised_layers_are_for_fc_networks_only():
+    with pytest.raises(ValueError, match="applies to fc networks"):
+        build_network(Arch(kind="conv"), (1, 4, 4), width=8, rank=4)
