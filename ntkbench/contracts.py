@@ -227,6 +227,10 @@ class Method(_Plugin):
     output: ClassVar[str] = "features"
     #: "flat" takes (n, d) inputs; "image" takes (n, C, H, W).
     input: ClassVar[str] = "flat"
+    #: What a "predictions" method's ``fit`` wants from the harness besides (X, y), as keyword
+    #: arguments: ``"validation"`` (``(X_val, y_val)``, held out of X and y, e.g. for early stopping),
+    #: ``"task"`` (``"regression"`` or ``"classification"``), ``"n_classes"`` (int or None).
+    fit_requests: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *, random_state: int = 0, device: str = "cpu", **params: Any) -> None:
         self.random_state = random_state
@@ -254,6 +258,12 @@ class Method(_Plugin):
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Predictions for ``X`` (output == "predictions")."""
         raise NotImplementedError(f"method '{self.name}' has output {self.output!r}, not predictions")
+
+    def predict_with_variance(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Predictions for ``X`` and, for probabilistic regression methods, their predictive
+        variances (of a new noisy observation, in the units of y; the harness then records the
+        negative log predictive density). The default has no variances: ``(predict(X), None)``."""
+        return self.predict(X), None
 
     def target_kernel(self) -> TargetKernel | None:
         """The exact kernel this method approximates, or None (no kernel-quality metrics)."""

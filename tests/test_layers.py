@@ -20,6 +20,9 @@ LAYERS = {
     "ntkbench": 1,  # the package's own __init__ (version, re-exports)
     "sketches": 2, "kernels": 2, "data": 2,
     "features": 3, "solvers": 3,
+    # finite networks (arch, activations and conv plans of kernels, SRHT of sketches) and GP
+    # regression (kernels): libraries over layer 2, used by adapters, independent of features/solvers
+    "nets": 3, "gp": 3,
     "adapters": 4,
     "plugins": 5,
     "harness": 6,

@@ -101,11 +101,15 @@ def _evaluate(method: Method, split: Split, cell: Cell, timer: PhaseTimer, cache
     m = out["metrics"]
 
     if method.output == "predictions":
+        X_fit, y_fit, requests = _fit_requests(method, split, X_all, y_all, fit_idx, val_idx)
         with timer("fit"):
-            method.fit(X_all, y_all)
+            method.fit(X_fit, y_fit, **requests)
         with timer("predict"):
-            prediction = np.asarray(method.predict(X_test))
+            prediction, variance = method.predict_with_variance(X_test)
+        prediction = np.asarray(prediction)
         m.update(_score(split.task, split.y_test, prediction))
+        if variance is not None and split.task == "regression":
+            m["test_nlpd"] = metrics.gaussian_nlpd(split.y_test, prediction, variance)
         return out
     if method.output not in ("features", "kernel"):
         raise ValueError(f"method {method.name!r} has unknown output {method.output!r}")
@@ -155,6 +159,26 @@ def _evaluate(method: Method, split: Split, cell: Cell, timer: PhaseTimer, cache
         m["n_eval"] = int(len(idx))
         m["target_kernel"] = target.name
     return out
+
+
+def _fit_requests(method: Method, split: Split, X_all: np.ndarray, y_all: np.ndarray, fit_idx: np.ndarray,
+                  val_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """The training data and the keyword arguments that ``method.fit`` asks for (``fit_requests``).
+
+    A method that asks for the validation split is fitted on the other training rows only.
+    """
+    unknown = set(method.fit_requests) - {"validation", "task", "n_classes"}
+    if unknown:
+        raise ValueError(f"method {method.name!r} requests unknown fit arguments {sorted(unknown)}")
+    requests: dict[str, Any] = {}
+    if "task" in method.fit_requests:
+        requests["task"] = split.task
+    if "n_classes" in method.fit_requests:
+        requests["n_classes"] = split.n_classes if split.task == "classification" else None
+    if "validation" in method.fit_requests:
+        requests["validation"] = (X_all[val_idx], y_all[val_idx])
+        return X_all[fit_idx], y_all[fit_idx], requests
+    return X_all, y_all, requests
 
 
 def _method_gram(method: Method, side: np.ndarray, X: np.ndarray, idx: np.ndarray, *, gram: bool) -> np.ndarray:

@@ -94,5 +94,27 @@ def mse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(np.mean((y_true - y_pred) ** 2))
 
 
+def gaussian_nlpd(y_true: np.ndarray, mean: np.ndarray, variance: np.ndarray) -> float:
+    """Negative log predictive density of ``y_true`` under independent N(mean, variance), averaged
+    over all entries: mean of ½ log(2π σ²) + (y − μ)² / (2σ²). Lower is better; it rewards
+    calibrated uncertainty, not only an accurate mean.
+
+    Raises
+    ------
+    ValueError
+        For shapes that differ, no entries, or variances that are not finite and positive.
+    """
+    y_true = np.asarray(y_true, dtype=np.float64)
+    mean = np.asarray(mean, dtype=np.float64).reshape(y_true.shape)
+    variance = np.asarray(variance, dtype=np.float64)
+    if variance.size != y_true.size or y_true.size == 0:
+        raise ValueError(f"y_true, mean and variance must be non-empty and of one size, got {y_true.shape} "
+                         f"and {variance.shape}")
+    variance = variance.reshape(y_true.shape)
+    if not np.all(np.isfinite(variance) & (variance > 0)):
+        raise ValueError("predictive variances must be finite and positive")
+    return float(np.mean(0.5 * np.log(2 * np.pi * variance) + (y_true - mean) ** 2 / (2 * variance)))
+
+
 def _sym(A: np.ndarray) -> np.ndarray:
     return (A + A.T) / 2.0

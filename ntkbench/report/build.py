@@ -116,17 +116,21 @@ def _markdown(suite: Suite, store: Store, frame: pd.DataFrame, figures: list) ->
     dataset_names = frame.drop_duplicates("dataset_label").set_index("dataset_label")["dataset_display"]
     for dataset_label, rows in summary.groupby("dataset_label", sort=False):
         metric, metric_name = test_metric(frame[frame["dataset_label"] == dataset_label])
+        # probabilistic methods (GPs) also have a negative log predictive density
+        nlpd = [("m_test_nlpd", "test NLPD")] if "m_test_nlpd_median" in rows and \
+            rows["m_test_nlpd_median"].notna().any() else []
         table = []
         for _, row in rows.iterrows():
             dagger = " †" if (dataset_label, row["method_label"]) in stale else ""
             choice = chosen.get((dataset_label, row["method_label"]))
             name = displays[row["method_label"]] + (f" → {choice}" if choice else "") + dagger
             table.append([name, cell_text(row, metric)]
+                         + [cell_text(row, c) for c, _ in nlpd]
                          + [cell_text(row, c) for c, _ in KERNEL_COLUMNS]
                          + [cell_text(row, "feature_dim", 6)]
                          + [cell_text(row, c) for c, _ in TIME_COLUMNS]
                          + [cell_text(row, "peak_mem_mb")])
-        headers = (["method", metric_name] + [h for _, h in KERNEL_COLUMNS] + ["features"]
+        headers = (["method", metric_name] + [h for _, h in nlpd] + [h for _, h in KERNEL_COLUMNS] + ["features"]
                    + [h for _, h in TIME_COLUMNS] + ["peak MiB"])
         rows_here = frame[frame["dataset_label"] == dataset_label]
         lossy = bool(rows_here.get("m_lossy_data", pd.Series()).any())
