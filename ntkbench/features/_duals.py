@@ -96,20 +96,14 @@ class ArcCos0RandomFeatures:
         return torch.sign(xhat @ self.weights.to(xhat.dtype)) * self.scale
 
 
-def split_budget(coeffs: np.ndarray, total: int, *, even: bool = False) -> list[int]:
+def split_budget(coeffs: np.ndarray, total: int) -> list[int]:
     """Sizes m_k ∝ c_k summing to ``total`` (largest remainders), at least 1 where c_k > 0.
 
     A sketch of c_k⟨x, y⟩^k with m_k features has variance ∝ c_k²/m_k; minimising Σ_k c_k²/m_k under
-    Σ_k m_k = total gives m_k ∝ c_k. ``even=True`` makes every size but the last nonzero one even
-    (where ``total`` allows two coordinates per term), so that sketches written side by side start
-    at even columns, where their complex products can be written in place (:class:`TensorSRHT`).
+    Σ_k m_k = total gives m_k ∝ c_k.
     """
     c = np.asarray(coeffs, dtype=np.float64)
     nz = np.flatnonzero(c > 0)
-    if even and len(nz) and total // 2 >= len(nz):
-        sizes = [2 * m for m in split_budget(c, total // 2)]
-        sizes[nz[-1]] += total % 2
-        return sizes
     if total < len(nz):
         raise ValueError(f"{total} features cannot hold {len(nz)} polynomial terms")
     sizes = np.zeros(len(c), dtype=int)
@@ -130,8 +124,7 @@ class PolynomialDualFeatures:
 
     const = c_0. The degree-1 term is either the layer's pass-through (``linear = c_1``, for κ1) or
     the exact input √c_1·x̂ inside the residual (``include_linear=True``, for κ0, whose residual is fed
-    to a TensorSRHT anyway), after the sketches. Degrees k ≥ 2 get sketches of sizes ∝ c_k summing to
-    ``size``, even sizes first (see :func:`split_budget`).
+    to a TensorSRHT anyway). Degrees k ≥ 2 get sketches of sizes ∝ c_k summing to ``size``.
     """
 
     def __init__(self, input_dim: int, coeffs: np.ndarray, size: int, rs: np.random.RandomState,
@@ -142,7 +135,7 @@ class PolynomialDualFeatures:
         self.linear = 0.0 if include_linear else float(c[1])
         self.c1 = float(c[1])
         higher = c[2:]
-        sizes = split_budget(higher, size, even=True) if higher.size else []
+        sizes = split_budget(higher, size) if higher.size else []
         self.degree = len(c) - 1
         self.sketch = (PolySketch(input_dim, self.degree, [0] + sizes, weights=np.sqrt(c[1:]), random_state=rs,
                                   device=device) if sum(sizes) else None)
@@ -152,8 +145,10 @@ class PolynomialDualFeatures:
     def __call__(self, xhat: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
         if out is None:
             out = torch.empty(xhat.shape[0], self.dim, dtype=xhat.dtype, device=xhat.device)
-        if self.sketch is not None:
-            self.sketch.concatenated(xhat, out=out[:, :self.sketch.output_dim])
+        start = 0
         if self.include_linear:
-            torch.mul(xhat, math.sqrt(self.c1), out=out[:, self.dim - self.input_dim:])
+            torch.mul(xhat, math.sqrt(self.c1), out=out[:, :self.input_dim])
+            start = self.input_dim
+        if self.sketch is not None:
+            self.sketch.concatenated(xhat, out=out[:, start:])
         return out

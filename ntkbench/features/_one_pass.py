@@ -1,9 +1,8 @@
 """One-pass NTK sketch: a polynomial fit of the whole depth-L kernel function, sketched once.
 
 Θ^(L)(x, y) = g^L‖x‖‖y‖·K_L(t) for bias 0 (spec §1.2, §2.3a), and K_L(t) ≈ Σ_k c_k t^k (minimax fit,
-:mod:`.polyfit`). Features: ‖x‖·g^{L/2}·[√c_k·S_k(x̂) for k ≥ 2 (PolySketch, sizes ∝ c_k), √c_0,
-√c_1·x̂ (exact, or an SRHT when d > D/4)]; the sketches come first, at even columns, where their
-products are written in place. Unlike the reference code there is no final SRHT
+:mod:`.polyfit`). Features: ‖x‖·g^{L/2}·[√c_0, √c_1·x̂ (exact, or an SRHT when d > D/4),
+√c_k·S_k(x̂) for k ≥ 2 (PolySketch, sizes ∝ c_k)]. Unlike the reference code there is no final SRHT
 over the concatenation (it adds a second layer of noise) and the constant and linear terms are exact.
 """
 
@@ -46,13 +45,13 @@ class OnePassFeatureMap:
             out = torch.empty(x.shape[0], self.output_dim, dtype=x.dtype, device=x.device)
         norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
         xhat = x / torch.where(norm > 0, norm, torch.ones_like(norm))
-        rest = self.higher.dim
-        if rest:
-            self.higher(xhat, out=out[:, :rest]).mul_(norm * self.scale)
-        torch.mul(norm, math.sqrt(self.c0) * self.scale, out=out[:, rest:rest + 1])
-        lin = out[:, rest + 1:]
+        lin_dim = x.shape[1] if self.linear_sketch is None else self.linear_sketch.output_dim
+        torch.mul(norm, math.sqrt(self.c0) * self.scale, out=out[:, :1])
+        lin = out[:, 1:1 + lin_dim]
         if self.linear_sketch is None:
             torch.mul(x, math.sqrt(self.c1) * self.scale, out=lin)
         else:
             self.linear_sketch(x, out=lin).mul_(math.sqrt(self.c1) * self.scale)
+        if self.higher.dim:
+            self.higher(xhat, out=out[:, 1 + lin_dim:]).mul_(norm * self.scale)
         return out

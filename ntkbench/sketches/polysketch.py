@@ -12,13 +12,10 @@ from ntkbench.sketches.srht import SRHT, TensorSRHT
 class _Tree:
     """Balanced binary tree of TensorSRHTs with ``k`` leaves, all equal to the input x.
 
-    A subtree of degree j splits into the largest power of two below j and the rest (6 = 4 + 2,
-    7 = 4 + 3), so any k works (not only powers of two) and the depth is ⌈log₂ k⌉, which keeps the
-    variance growth logarithmic in k. Every node has its own randomness, so the factors are
-    independent and the estimate is unbiased. Each node tells its TensorSRHT which of its inputs
-    are sketches (children of degree >= 2), whose frequencies it may then read in order. Against
-    halving (6 = 3 + 3) this split has the same depth and fewer nodes whose inputs are sketches,
-    which are the ones that run FFTs of the sketch size (degree 6: two instead of three).
+    A subtree of degree j splits into ⌈j/2⌉ and ⌊j/2⌋ leaves, so any k works (not only powers of
+    two) and the depth is ⌈log₂ k⌉, which keeps the variance growth logarithmic in k. Every node
+    has its own randomness, so the factors are independent and the estimate is unbiased. Nodes
+    whose children are both nodes (degree >= 4) tell their TensorSRHT that its inputs are sketches.
     """
 
     def __init__(self, rs, input_dim: int, degree: int, output_dim: int, device: torch.device,
@@ -27,11 +24,10 @@ class _Tree:
         if degree == 1:
             self.dim = input_dim
             return
-        left = 1 << ((degree - 1).bit_length() - 1)
-        self.left = _Tree(rs, input_dim, left, output_dim, device)
-        self.right = _Tree(rs, input_dim, degree - left, output_dim, device)
+        self.left = _Tree(rs, input_dim, (degree + 1) // 2, output_dim, device)
+        self.right = _Tree(rs, input_dim, degree // 2, output_dim, device)
         self.node = TensorSRHT(self.left.dim, self.right.dim, output_dim, scale=scale,
-                               inputs_are_sketches=(left >= 2, degree - left >= 2), random_state=rs, device=device)
+                               inputs_are_sketches=degree >= 4, random_state=rs, device=device)
         self.dim = output_dim
 
     def __call__(self, x: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:

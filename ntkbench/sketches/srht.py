@@ -36,9 +36,7 @@ class _SignedFFT:
       FFT, so no sample is a copy or a conjugate of another; with m = d every complex frequency is
       taken once: an orthogonal transform, exact.
     * ``"full"`` (TensorSRHT): stratified from all frequencies: F_j and conj F_j give different
-      products with the other factor, which doubles the distinct product features. Inputs with
-      d > 256 are zero-padded to the next 5-smooth length L >= d (``scipy.fft.next_fast_len``) and
-      the frequencies drawn from its L; an unchanged d when d is already 5-smooth.
+      products with the other factor, which doubles the distinct product features.
     * ``"all"``: 0..d−1 in order (M = d; see :class:`TensorSRHT`).
     * ``"ordered"``: 1..M in order, for inputs without structure (other sketches' outputs) when the
       factor keeps their size (2M + 1 >= d): a slice instead of a gather. These are nearly all the complex
@@ -51,10 +49,7 @@ class _SignedFFT:
 
     Inputs with d <= 256 use one matrix product with a precomputed matrix whose columns are
     interleaved [Re, Im] pairs of the chosen frequencies and then the zero frequency (the product
-    *is* the complex result). When M > d (the leaves of a PolySketch, whose factors take thousands
-    of samples of a d = 90 input) the matrix instead holds the half spectrum 0..⌊d/2⌋ and the M
-    samples are gathered from it: d + 2 columns instead of 2M + 2, the same values up to rounding.
-    Larger inputs use a real FFT and, unless ``"ordered"``, a gather. Ordered
+    *is* the complex result); larger ones a real FFT and, unless ``"ordered"``, a gather. Ordered
     factors pad their FFT to a 5-smooth length L >= 2M + 1 (``scipy.fft.next_fast_len``; sketch
     sizes such as 1,732 = 4·433 otherwise run slow prime-size FFTs).
     """
@@ -72,9 +67,7 @@ class _SignedFFT:
             self.fft_len = scipy.fft.next_fast_len(2 * n_samples + 1, real=True)
             index = np.arange(1, n_samples + 1)
         elif frequencies == "full":
-            if not self.dense:  # a 5-smooth length: sizes like 2,093 = 7·13·23 otherwise run slow FFTs
-                self.fft_len = scipy.fft.next_fast_len(input_dim, real=True)
-            index = stratified_indices(rs, self.fft_len, n_samples)
+            index = stratified_indices(rs, input_dim, n_samples)
         elif frequencies == "all":
             if n_samples != input_dim:
                 raise ValueError("frequencies='all' needs n_samples == input_dim")
@@ -86,18 +79,14 @@ class _SignedFFT:
         L = self.fft_len
         self.index = torch.as_tensor(index, device=device)
         self._half_index = torch.as_tensor(np.minimum(index, L - index) % L, device=device)
-        conj = index > L // 2
-        self._conj = torch.as_tensor(conj, device=device) if conj.any() else None
-        self.spectrum = self.dense and n_samples > input_dim  # gather M samples from the d-column product
+        self._conj = torch.as_tensor(index > L // 2, device=device) if frequencies == "full" else None
         self._imag_signs: dict[torch.dtype, torch.Tensor] = {}
         self.signs = torch.as_tensor(signs, device=device)
         self._cache: dict[torch.dtype, torch.Tensor] = {}
         if self.dense:
-            columns = np.arange(input_dim // 2 + 1) if self.spectrum else index
-            phase = np.exp(-2j * np.pi * np.outer(np.arange(input_dim), columns) / input_dim) * (signs * scale)[:, None]
-            pairs = np.stack([phase.real, phase.imag], axis=2).reshape(input_dim, 2 * len(columns))
-            self._operator = (pairs if self.spectrum else
-                              np.concatenate([pairs, (signs * scale)[:, None], np.zeros((input_dim, 1))], axis=1))
+            phase = np.exp(-2j * np.pi * np.outer(np.arange(input_dim), index) / input_dim) * (signs * scale)[:, None]
+            pairs = np.stack([phase.real, phase.imag], axis=2).reshape(input_dim, 2 * n_samples)
+            self._operator = np.concatenate([pairs, (signs * scale)[:, None], np.zeros((input_dim, 1))], axis=1)
         else:
             self._operator = signs * scale
 
@@ -115,16 +104,13 @@ class _SignedFFT:
 
     def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         s = self.n_samples
-        if self.spectrum:
-            f = torch.view_as_complex((x @ self._operator_as(x.dtype)).view(x.shape[0], -1, 2))
-        elif self.dense:
+        if self.dense:
             y = x @ self._operator_as(x.dtype)
             return torch.view_as_complex(y.view(x.shape[0], s + 1, 2))[:, :s], y[:, 2 * s:2 * s + 1]
-        else:
-            signed = torch.empty(x.shape[0], self.fft_len, dtype=x.dtype, device=x.device)
-            torch.mul(x, self._operator_as(x.dtype), out=signed[:, :self.input_dim])
-            signed[:, self.input_dim:].zero_()
-            f = torch.fft.rfft(signed, dim=1)
+        signed = torch.empty(x.shape[0], self.fft_len, dtype=x.dtype, device=x.device)
+        torch.mul(x, self._operator_as(x.dtype), out=signed[:, :self.input_dim])
+        signed[:, self.input_dim:].zero_()
+        f = torch.fft.rfft(signed, dim=1)
         zero = f[:, :1].real
         if self.frequencies == "ordered":
             return f[:, 1:s + 1], zero
@@ -135,15 +121,9 @@ class _SignedFFT:
         return g, zero
 
 
-def _viewable_as_complex(pairs: torch.Tensor) -> bool:
-    """Whether a real (..., 2) tensor can be viewed as complex (even strides and offset)."""
-    return (pairs.stride(-1) == 1 and pairs.storage_offset() % 2 == 0
-            and all(st % 2 == 0 for st in pairs.stride()[:-1]))
-
-
 def _output(x: torch.Tensor, n: int, m: int, out: torch.Tensor | None) -> torch.Tensor:
-    if out is None:  # an even row stride, so that the pairs can be viewed as complex (odd m: one spare column)
-        return torch.empty(n, m + m % 2, dtype=x.dtype, device=x.device)[:, :m]
+    if out is None:
+        return torch.empty(n, m, dtype=x.dtype, device=x.device)
     if out.shape != (n, m):
         raise ValueError(f"out must have shape {(n, m)}, got {tuple(out.shape)}")
     return out
@@ -208,11 +188,10 @@ class TensorSRHT(Sketch):
         Real output dimension (odd sizes as in :class:`SRHT`).
     scale : float, default=1.0
         Multiplies the output (folded into the signs: free).
-    inputs_are_sketches : bool or pair of bool, default=False
-        The inputs (both, or ``(x_is_sketch, y_is_sketch)``) are outputs of other sketches, whose
-        coordinates have no structure (inner PolySketch nodes). Allows frequencies in order, which
-        are faster to read; on raw data they raise the variance (see ``_SignedFFT``), so leave this
-        off there.
+    inputs_are_sketches : bool, default=False
+        Both inputs are outputs of other sketches, whose coordinates have no structure (inner
+        PolySketch nodes). Allows frequencies in order, which are faster to read; on raw data they
+        raise the variance (see ``_SignedFFT``), so leave this off there.
     random_state : int, RandomState instance or None
     device : str or torch.device, default="cpu"
 
@@ -230,7 +209,7 @@ class TensorSRHT(Sketch):
     """
 
     def __init__(self, input_dim1: int, input_dim2: int, output_dim: int, *, scale: float = 1.0,
-                 inputs_are_sketches: bool | tuple[bool, bool] = False, random_state: RandomStateLike = None,
+                 inputs_are_sketches: bool = False, random_state: RandomStateLike = None,
                  device: str | torch.device = "cpu") -> None:
         self.input_dim1 = check_dim(input_dim1, "input_dim1")
         self.input_dim2 = check_dim(input_dim2, "input_dim2")
@@ -240,9 +219,7 @@ class TensorSRHT(Sketch):
         rs = self._setup(random_state, device)
         half = self.output_dim // 2
         scale1 = self.scale * math.sqrt(2.0 / self.output_dim)
-        sketched = ((inputs_are_sketches,) * 2 if isinstance(inputs_are_sketches, bool)
-                    else tuple(bool(v) for v in inputs_are_sketches))
-        order1, order2 = ("ordered" if v else "full" for v in sketched)
+        order = "ordered" if inputs_are_sketches else "full"
         # More samples than the first factor has frequencies: every frequency of x appears in each
         # round of d₁ samples, so take them in order and multiply the whole spectrum of x into each
         # round at once (a broadcast instead of a second projection; same distribution of pairs).
@@ -251,19 +228,20 @@ class TensorSRHT(Sketch):
             self._f1 = _SignedFFT(rs, self.input_dim1, self.input_dim1, self.device, scale1, frequencies="all")
             self._rest = torch.as_tensor(rs.permutation(self.input_dim1)[:half % self.input_dim1], device=self.device)
         else:
-            self._f1 = _SignedFFT(rs, self.input_dim1, half, self.device, scale1, frequencies=order1)
-        self._f2 = _SignedFFT(rs, self.input_dim2, half, self.device, frequencies="full" if self._rounds else order2)
+            self._f1 = _SignedFFT(rs, self.input_dim1, half, self.device, scale1, frequencies=order)
+        self._f2 = _SignedFFT(rs, self.input_dim2, half, self.device, frequencies="full" if self._rounds else order)
 
-    def _product(self, z1: torch.Tensor, z2: torch.Tensor, out: torch.Tensor) -> None:
-        """The M complex products of the two factors' samples, written into the complex ``out``."""
+    def _product(self, z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
+        """The M complex products of the two factors' samples."""
         if not self._rounds:
-            torch.mul(z1, z2, out=out)
-            return
-        d1 = z1.shape[1]
+            return z1 * z2
+        n, d1 = z1.shape
         full = self._rounds * d1
+        prod = torch.empty(z2.shape, dtype=z2.dtype, device=z2.device)
         torch.mul(z2[:, :full].unflatten(1, (self._rounds, d1)), z1[:, None, :],
-                  out=out[:, :full].unflatten(1, (self._rounds, d1)))
-        torch.mul(z2[:, full:], z1[:, self._rest], out=out[:, full:])
+                  out=prod[:, :full].unflatten(1, (self._rounds, d1)))
+        torch.mul(z2[:, full:], z1[:, self._rest], out=prod[:, full:])
+        return prod
 
     def __call__(self, x, y, *, out: torch.Tensor | None = None) -> torch.Tensor:
         """Sketch x_i ⊗ y_i for each row i: (n, d₁), (n, d₂) → (n, output_dim) (into ``out`` if given)."""
@@ -277,13 +255,7 @@ class TensorSRHT(Sketch):
         z2, zero2 = self._f2(y)
         s = self.output_dim // 2
         out = _output(x, x.shape[0], self.output_dim, out)
-        pairs = out[:, :2 * s].unflatten(1, (s, 2))
-        if _viewable_as_complex(pairs):  # the products land in ``out``: no temporary, no copy
-            self._product(z1, z2, torch.view_as_complex(pairs))
-        else:
-            prod = torch.empty(z2.shape, dtype=z2.dtype, device=z2.device)
-            self._product(z1, z2, prod)
-            pairs.copy_(torch.view_as_real(prod))
+        out[:, :2 * s].unflatten(1, (s, 2)).copy_(torch.view_as_real(self._product(z1, z2)))
         if self.output_dim % 2:
             torch.mul(zero1, zero2, out=out[:, 2 * s:]).mul_(math.sqrt(0.5))
         return out
