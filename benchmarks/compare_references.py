@@ -158,7 +158,6 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.n_eval > args.n:
         parser.error(f"--n-eval ({args.n_eval}) must not exceed --n ({args.n})")
-    torch.set_grad_enabled(False)
     code = import_reference_code(args.reference_code)
     if "reference_code" in args.maps and code is None:
         print("reference_code: skipped (no --reference-code checkout given or found)")
@@ -166,9 +165,10 @@ def main(argv: list[str] | None = None) -> None:
           f"torch {torch.__version__}, {torch.get_num_threads()} torch thread(s), "
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, load {load_average():.2f}\n")
     print(HEADER)
-    for depth in args.depths:
-        for dtype in args.dtypes:
-            print_rows(compare(depth, dtype, args.n, args.n_eval, args.repeats, args.maps, args.seed, code))
+    with torch.no_grad():  # not set_grad_enabled: main() also runs inside test processes
+        for depth in args.depths:
+            for dtype in args.dtypes:
+                print_rows(compare(depth, dtype, args.n, args.n_eval, args.repeats, args.maps, args.seed, code))
 
 
 if __name__ == "__main__":
